@@ -1,0 +1,47 @@
+"""The Flask app: create_app() wires config, proxy handling, database and blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr import db
+from ivr.config import Settings, load_settings
+
+
+def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | None = None) -> Flask:
+    """Build the app from `env` (default: os.environ) or from ready-made settings."""
+    settings = settings or load_settings(env)
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(settings.to_flask())
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+            x_port=settings.proxy_count,
+            x_prefix=settings.proxy_count,
+        )
+    db.init_app(app, settings.database_url)
+
+    from ivr import cli, errors, security, telephony
+
+    telephony.init_app(app, settings)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ivr.api import bp as api_bp
+    from ivr.voice import bp as voice_bp
+    from ivr.web import bp as web_bp
+
+    app.register_blueprint(voice_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)

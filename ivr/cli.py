@@ -1,0 +1,114 @@
+"""Operator commands: flask --app ivr init-db | create-user | seed-demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ivr.db import session_scope
+from ivr.migrate import upgrade_to_head
+from models import ROLES, ApiToken, Candidate, User
+from models.candidate import new_candidate_code
+from models.phone import InvalidPhoneNumber
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Migrate the database to the newest schema (safe to run again)."""
+    upgrade_to_head(current_app.config["IVR_SETTINGS"].database_url)
+    click.echo("database is at the newest schema")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", required=True)
+@click.option("--phone", default=None, help="E.164, e.g. +14155550100 (recruiters need one)")
+@click.option("--password", default=None, help="for the web pages; prompt with --ask-password")
+@click.option("--ask-password", is_flag=True, help="prompt for a password without echo")
+def create_user(
+    email: str, role: str, name: str, phone: str | None, password: str | None, ask_password: bool
+) -> None:
+    """Create a user and print a new API token as the last line."""
+    if ask_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with session_scope(current_app) as session:
+        try:
+            user = User(email=email, role=role, name=name, phone=phone)
+        except (InvalidPhoneNumber, ValueError) as exc:
+            raise click.UsageError(str(exc)) from None
+        if password:
+            user.set_password(password)
+        session.add(user)
+        token = ApiToken.issue(session, user, label="created by create-user")
+        try:
+            session.commit()
+        except IntegrityError:
+            raise click.UsageError("a user with that email or phone already exists") from None
+        click.echo(f"created {role} {user.email} (id {user.id}); API token:")
+        click.echo(token)
+
+
+DEMO_RECRUITERS = [
+    ("Riley Recruiter", "riley@example.com", "+15005550101"),
+    ("Sam Sourcer", "sam@example.com", "+15005550102"),
+]
+DEMO_CANDIDATES = [
+    ("Jane Doe", "+15005550201", "interviewing"),
+    ("John Smith", "+15005550202", "interviewing"),
+    ("Ada Lovelace", "+15005550203", "offer"),
+    ("Grace Hopper", "+15005550204", "screening"),
+]
+DEMO_PASSWORD = "demo-password"
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Add demo recruiters, an auditor, an admin and candidates (only into an empty database)."""
+    with session_scope(current_app) as session:
+        if session.scalar(select(User.id).limit(1)) is not None:
+            click.echo("database already has users; demo data not added")
+            return
+        recruiters = []
+        for name, email, phone in DEMO_RECRUITERS:
+            user = User(name=name, email=email, role="recruiter", phone=phone)
+            user.set_password(DEMO_PASSWORD)
+            recruiters.append(user)
+            session.add(user)
+        for name, email, role in (
+            ("Avery Auditor", "auditor@example.com", "auditor"),
+            ("Alex Admin", "admin@example.com", "admin"),
+        ):
+            user = User(name=name, email=email, role=role)
+            user.set_password(DEMO_PASSWORD)
+            session.add(user)
+        session.flush()
+        for index, (name, phone, stage) in enumerate(DEMO_CANDIDATES):
+            session.add(
+                Candidate(
+                    name=name,
+                    phone=phone,
+                    stage=stage,
+                    owner=recruiters[index % len(recruiters)],
+                    code=new_candidate_code(session),
+                    email=name.lower().replace(" ", ".") + "@example.net",
+                )
+            )
+            session.flush()
+        session.commit()
+        click.echo(
+            f"demo data added: sign in as {DEMO_RECRUITERS[0][1]} / {DEMO_PASSWORD} "
+            "(also sam@, auditor@, admin@example.com)"
+        )

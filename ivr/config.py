@@ -1,0 +1,191 @@
+"""Settings from the environment: the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+TWILIO_API_BASE_URL = "https://api.twilio.com"
+# The simulator signs webhooks with this token when no Twilio account is configured; it never
+# protects anything real because in simulator mode no call leaves the machine.
+SIMULATOR_ACCOUNT_SID = "AC" + "0" * 32
+SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
+SIMULATOR_PHONE_NUMBER = "+15005550006"
+SIMULATOR_API_BASE_URL = "http://127.0.0.1:5050"
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A required setting is missing or malformed; str() is one line naming it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"configuration error: {name} {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    public_base_url: str | None
+    telephony: str
+    twilio_account_sid: str
+    twilio_auth_token: str = field(repr=False)
+    twilio_phone_number: str
+    twilio_api_base_url: str
+    timezone: str = "UTC"
+    business_hours: str = "09:00-18:00"
+    business_days: str = "mon-fri"
+    mask_phone_numbers_in_exports: bool = False
+    # How many reverse proxies stand in front (X-Forwarded-* headers trusted from that many hops).
+    proxy_count: int = 0
+    testing: bool = False
+
+    def to_flask(self) -> dict[str, object]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": bool(
+                self.public_base_url and self.public_base_url.startswith("https://")
+            ),
+            "IVR_SETTINGS": self,
+        }
+
+
+def default_database_url() -> str:
+    instance = PROJECT_ROOT / "instance"
+    return f"sqlite:///{instance / 'ivr.sqlite3'}"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping, refusing bad values with one clear line."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    sid, token, number = (
+        get("TWILIO_ACCOUNT_SID"),
+        get("TWILIO_AUTH_TOKEN"),
+        get("TWILIO_PHONE_NUMBER"),
+    )
+    telephony = get("TELEPHONY") or ("twilio" if sid or token else "simulator")
+    if telephony not in ("twilio", "simulator"):
+        raise ConfigError("TELEPHONY", f"must be 'twilio' or 'simulator', not {telephony!r}")
+
+    if telephony == "twilio":
+        for name, value in (("TWILIO_ACCOUNT_SID", sid), ("TWILIO_AUTH_TOKEN", token)):
+            if not value:
+                raise ConfigError(name, "is required when TELEPHONY=twilio")
+        if not number:
+            raise ConfigError("TWILIO_PHONE_NUMBER", "is required when TELEPHONY=twilio")
+        api_base = get("TWILIO_API_BASE_URL") or TWILIO_API_BASE_URL
+    else:
+        sid = sid or SIMULATOR_ACCOUNT_SID
+        token = token or SIMULATOR_AUTH_TOKEN
+        number = number or SIMULATOR_PHONE_NUMBER
+        api_base = get("TWILIO_API_BASE_URL") or SIMULATOR_API_BASE_URL
+
+    if not (sid.startswith("AC") and len(sid) == 34):
+        raise ConfigError("TWILIO_ACCOUNT_SID", "must be 'AC' followed by 32 characters")
+    number = _e164_setting("TWILIO_PHONE_NUMBER", number)
+    api_base = _url_setting("TWILIO_API_BASE_URL", api_base).rstrip("/")
+
+    public = get("PUBLIC_BASE_URL") or None
+    if public is not None:
+        public = _url_setting("PUBLIC_BASE_URL", public).rstrip("/")
+        if telephony == "twilio" and not public.startswith("https://"):
+            raise ConfigError("PUBLIC_BASE_URL", "must be an https URL when TELEPHONY=twilio")
+    elif telephony == "twilio":
+        raise ConfigError("PUBLIC_BASE_URL", "is required when TELEPHONY=twilio")
+
+    secret = get("SECRET_KEY")
+    if not secret:
+        if telephony == "twilio":
+            raise ConfigError("SECRET_KEY", "is required when TELEPHONY=twilio")
+        secret = DEV_SECRET_KEY
+    elif len(secret) < 16:
+        raise ConfigError("SECRET_KEY", "must be at least 16 characters long")
+
+    tz = get("BUSINESS_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("BUSINESS_TIMEZONE", f"{tz!r} is not a known IANA timezone") from None
+
+    return Settings(
+        database_url=get("DATABASE_URL") or default_database_url(),
+        secret_key=secret,
+        public_base_url=public,
+        telephony=telephony,
+        twilio_account_sid=sid,
+        twilio_auth_token=token,
+        twilio_phone_number=number,
+        twilio_api_base_url=api_base,
+        timezone=tz,
+        business_hours=_hours_setting("BUSINESS_HOURS", get("BUSINESS_HOURS") or "09:00-18:00"),
+        business_days=get("BUSINESS_DAYS") or "mon-fri",
+        proxy_count=_int_setting("PROXY_COUNT", get("PROXY_COUNT") or "0", 0, 5),
+        testing=_bool_setting("TESTING", get("TESTING")),
+        mask_phone_numbers_in_exports=_bool_setting(
+            "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
+        ),
+    )
+
+
+def _e164_setting(name: str, value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ConfigError(
+            name, f"must be a valid E.164 phone number like +14155550100, not {value!r}"
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _url_setting(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(name, f"must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _bool_setting(name: str, value: str) -> bool:
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(name, f"must be true or false, not {value!r}")
+
+
+def _int_setting(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(name, f"must be a whole number from {low} to {high}, not {value!r}")
+    return number
+
+
+def _hours_setting(name: str, value: str) -> str:
+    try:
+        start, end = value.split("-")
+        for part in (start, end):
+            hour, minute = part.split(":")
+            if not (0 <= int(hour) <= 24 and 0 <= int(minute) < 60):
+                raise ValueError(part)
+    except ValueError:
+        raise ConfigError(name, f"must look like 09:00-18:00, not {value!r}") from None
+    return value

@@ -1,0 +1,119 @@
+"""Who may call what: Twilio signatures on webhooks, sessions on pages, bearer tokens on the API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, jsonify, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from twilio.request_validator import RequestValidator
+
+from ivr.config import Settings
+from ivr.db import get_session
+from models import ApiToken, User
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "Please sign in."
+    csrf.init_app(app)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def settings() -> Settings:
+    return current_app.config["IVR_SETTINGS"]
+
+
+def public_url() -> str:
+    """The URL Twilio requested, as Twilio saw it: behind a TLS proxy that is not request.url."""
+    configured = settings().public_base_url
+    if configured:
+        path = request.full_path if request.query_string else request.path
+        return configured + request.script_root + path
+    return request.url
+
+
+def twilio_signature_required(view: F) -> F:
+    """Refuse (403) any webhook whose X-Twilio-Signature does not match the request."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        params = request.form if request.method == "POST" else {}
+        validator = RequestValidator(settings().twilio_auth_token)
+        if not signature or not validator.validate(public_url(), params, signature):
+            log.warning(
+                "refused webhook with %s signature: %s %s from %s",
+                "a bad" if signature else "no",
+                request.method,
+                request.path,
+                request.remote_addr,
+            )
+            abort(403)
+        return view(*args, **kwargs)
+
+    csrf.exempt(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def api_error(status: int, reason: str, **extra: Any):  # type: ignore[no-untyped-def]
+    response = jsonify({"error": reason, **extra})
+    response.status_code = status
+    return response
+
+
+def api_auth(*roles: str) -> Callable[[F], F]:
+    """Bearer-token auth for the JSON API; the user lands on g.api_user."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return api_error(401, "missing bearer token: send Authorization: Bearer <token>")
+            user = ApiToken.find_user(get_session(), token.strip())
+            if user is None:
+                return api_error(401, "invalid or revoked API token")
+            if roles and user.role not in roles:
+                return api_error(403, f"this endpoint is for {' or '.join(roles)} users")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        csrf.exempt(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Session login for pages, restricted to the given roles."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

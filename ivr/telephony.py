@@ -1,0 +1,92 @@
+"""The one gateway to the phone network: place and end calls over Twilio's REST API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ivr.config import Settings
+
+log = logging.getLogger(__name__)
+
+CALL_PROGRESS_EVENTS = ("initiated", "ringing", "answered", "completed")
+
+
+class TelephonyError(Exception):
+    """The phone network refused or could not be reached; str() is safe to show a user."""
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    sid: str
+    status: str
+
+
+class TelephonyGateway:
+    def __init__(self, settings: Settings) -> None:
+        self.from_number = settings.twilio_phone_number
+        self._client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=10),
+        )
+        # The same REST client talks to Twilio or to the local simulator; only the base differs.
+        self._client.api.base_url = settings.twilio_api_base_url
+
+    def place_call(
+        self,
+        *,
+        to: str,
+        url: str,
+        status_callback: str,
+        status_events: Sequence[str] = CALL_PROGRESS_EVENTS,
+        ring_timeout: int = 30,
+    ) -> PlacedCall:
+        try:
+            call = self._client.calls.create(
+                to=to,
+                from_=self.from_number,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=list(status_events),
+                timeout=ring_timeout,
+            )
+        except TwilioRestException as exc:
+            log.warning("place_call refused: %s (code %s)", exc.msg, exc.code)
+            raise TelephonyError(f"the phone network refused the call: {exc.msg}") from exc
+        except (TwilioException, OSError) as exc:
+            log.warning("place_call failed: %s", type(exc).__name__)
+            raise TelephonyError("the phone network could not be reached") from exc
+        log.info("placed call call_sid=%s status=%s", call.sid, call.status)
+        return PlacedCall(sid=call.sid or "", status=call.status or "queued")
+
+    def hang_up(self, sid: str) -> None:
+        self._update(sid, status="completed")
+
+    def redirect(self, sid: str, url: str) -> None:
+        self._update(sid, url=url, method="POST")
+
+    def _update(self, sid: str, **fields: str) -> None:
+        try:
+            self._client.calls(sid).update(**fields)
+        except TwilioRestException as exc:
+            log.warning("call update refused call_sid=%s: %s", sid, exc.msg)
+            raise TelephonyError(f"the phone network refused: {exc.msg}") from exc
+        except (TwilioException, OSError) as exc:
+            raise TelephonyError("the phone network could not be reached") from exc
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions["telephony"] = TelephonyGateway(settings)
+
+
+def gateway() -> TelephonyGateway:
+    return current_app.extensions["telephony"]

@@ -1,0 +1,7 @@
+"""Pages for people: recruiters, auditors and admins, behind a session login."""
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+
+from ivr.web import auth  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,55 @@
+"""Sign in and out with a session cookie."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ivr.db import get_session
+from ivr.web import bp
+from ivr.web.forms import ActionForm, LoginForm
+from models import User
+
+log = logging.getLogger(__name__)
+
+
+def home_for(user: User) -> str:
+    return url_for("web.calls_dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        user = get_session().scalar(select(User).where(User.email == email))
+        if user is not None and user.is_active and user.check_password(form.password.data or ""):
+            login_user(user)
+            log.info("user %s signed in", user.id)
+            target = request.args.get("next", "")
+            # Only same-site paths: an open redirect after login is a phishing tool.
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = home_for(user)
+            return redirect(target)
+        log.info("failed sign-in attempt from %s", request.remote_addr)
+        flash("That email and password do not match an active account.", "error")
+    return render_template("login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("web.login"))

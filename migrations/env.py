@@ -1,0 +1,30 @@
+"""Alembic environment: the app's models and engine settings, online migrations only."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+from alembic import context
+
+from ivr.config import load_settings
+from ivr.db import make_engine
+from models import Base
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+engine = make_engine(url)
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()

@@ -1,0 +1,121 @@
+"""Calls and their append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+from models.candidate import Candidate
+from models.outcome import OutcomeCode
+from models.user import User
+
+ACTIVE_STATUSES = ("queued", "initiated", "ringing", "in-progress")
+TERMINAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+# Twilio may deliver status callbacks late or out of order; a status only ever moves forward.
+STATUS_RANK = {
+    "queued": 0,
+    "initiated": 1,
+    "ringing": 2,
+    "in-progress": 3,
+    **dict.fromkeys(TERMINAL_STATUSES, 4),
+}
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
+        CheckConstraint(
+            "status IN ('queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', "
+            "'no-answer', 'failed', 'canceled')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    company_number: Mapped[str] = mapped_column(String(16))
+    recruiter_number: Mapped[str | None] = mapped_column(String(16))
+    candidate_number: Mapped[str | None] = mapped_column(String(16))
+    # The recruiter's (outbound) or caller's (inbound) leg, and the leg our <Dial> created.
+    parent_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    child_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    child_status: Mapped[str | None] = mapped_column(String(12))
+    # What happened, in the product's words (recruiter-no-answer, connected, voicemail...).
+    disposition: Mapped[str | None] = mapped_column(String(40))
+    # Set to recruiter_id while the call is live: a unique column is the one-live-call-per-recruiter
+    # lock that holds even when two clicks race past the application's own check.
+    active_recruiter_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration: Mapped[int | None] = mapped_column(Integer)
+    talk_duration: Mapped[int | None] = mapped_column(Integer)
+    outcome_code_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_codes.id"))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recording_sid: Mapped[str | None] = mapped_column(String(34))
+    recording_url: Mapped[str | None] = mapped_column(Text)
+    recording_duration: Mapped[int | None] = mapped_column(Integer)
+    is_voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
+    candidate: Mapped[Candidate | None] = relationship()
+    outcome: Mapped[OutcomeCode | None] = relationship()
+    outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call", order_by="CallEvent.id", viewonly=True
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class CallEvent(Base):
+    """One webhook received or one decision taken. Rows are only ever inserted."""
+
+    __tablename__ = "call_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(10))
+    call_sid: Mapped[str | None] = mapped_column(String(34))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What Twilio sent, verbatim, and what we decided.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Twilio retries webhooks; the same delivery must not be logged twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_event_changes(session: Session, _ctx: object, _instances: object) -> None:
+    # The database triggers are the real guard; this one fails earlier with a clearer message.
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, CallEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyViolation("call events are append-only: nothing updates or deletes one")

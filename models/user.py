@@ -1,0 +1,105 @@
+"""Users (recruiters, auditors, admins) and their hashed API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import Base, UTCDateTime, utcnow
+from models.phone import normalize_phone
+
+ROLES = ("recruiter", "auditor", "admin")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('recruiter', 'auditor', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        value = value.strip().lower()
+        if "@" not in value or value.startswith("@") or value.endswith("@"):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @validates("role")
+    def _check_role(self, _key: str, value: str) -> str:
+        if value not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {value!r}")
+        return value
+
+    @validates("phone")
+    def _normalise_phone(self, _key: str, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else normalize_phone(value)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    # Flask-Login's user protocol, spelled out rather than mixed in so is_active stays a column.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256 random bits, so a fast unsalted digest is enough and keeps lookup indexed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @classmethod
+    def issue(cls, session: Session, user: User, label: str = "") -> str:
+        """Store a new token's hash and return the token itself, which is never stored."""
+        token = secrets.token_urlsafe(32)
+        session.add(cls(user=user, token_hash=hash_token(token), label=label))
+        return token
+
+    @classmethod
+    def find_user(cls, session: Session, token: str) -> User | None:
+        row = session.scalar(
+            select(cls).where(cls.token_hash == hash_token(token), cls.revoked_at.is_(None))
+        )
+        if row is None or not row.user.is_active:
+            return None
+        return row.user

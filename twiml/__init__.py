@@ -1,0 +1,1 @@
+"""Pure TwiML builders: data and URLs in, VoiceResponse out; no Flask, no database."""
