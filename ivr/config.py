@@ -103,6 +103,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     public = get("PUBLIC_BASE_URL") or None
     if public is not None:
         public = _url_setting("PUBLIC_BASE_URL", public).rstrip("/")
+        if urlsplit(public).path or urlsplit(public).query:
+            raise ConfigError("PUBLIC_BASE_URL", "must be an origin like https://ivr.example.com")
         if telephony == "twilio" and not public.startswith("https://"):
             raise ConfigError("PUBLIC_BASE_URL", "must be an https URL when TELEPHONY=twilio")
     elif telephony == "twilio":

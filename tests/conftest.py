@@ -108,9 +108,27 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    with app.extensions["db_sessionmaker"]() as session:
+def session(database_url: str) -> Iterator[Session]:
+    """For arranging and asserting. Autocommit, so it never holds a lock the app waits on
+    nor reads from a stale snapshot while the app writes."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with Session(engine) as session:
         yield session
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_unhandled_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):
+    """A webhook that fails still answers 200 with an apology; this makes such a test fail."""
+    yield
+    if request.node.get_closest_marker("expected_errors"):
+        return
+    errors = [
+        r for r in caplog.get_records("call") if r.name == "ivr.errors" and r.levelname == "ERROR"
+    ]
+    assert not errors, "the app logged unhandled errors: " + "; ".join(
+        f"{r.getMessage()} ({r.exc_info[1]!r})" if r.exc_info else r.getMessage() for r in errors
+    )
 
 
 @pytest.fixture

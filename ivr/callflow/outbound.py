@@ -1,0 +1,251 @@
+"""One-click calls: ring the recruiter, screen, bridge to the candidate, key in the outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.callflow.events import already_recorded, record_event, webhook_payload
+from ivr.callflow.status import end_call
+from models import ACTIVE_STATUSES, Call, Candidate, OutcomeCode, User, utcnow
+from models.outcome import active_outcomes
+from models.phone import InvalidPhoneNumber, normalize_phone
+
+log = logging.getLogger(__name__)
+
+MAX_SCREEN_PROMPTS = 2
+MAX_OUTCOME_PROMPTS = 3  # the first prompt and two re-prompts
+DIAL_DISPOSITIONS = {
+    "completed": "connected",
+    "answered": "connected",
+    "no-answer": "candidate-no-answer",
+    "busy": "candidate-busy",
+    "failed": "candidate-unreachable",
+    "canceled": "recruiter-hung-up-while-ringing",
+}
+
+
+class CallRefused(Exception):
+    """A call that must not be placed; the message is shown to the recruiter as is."""
+
+    def __init__(self, reason: str, status: int = 409) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def check_can_call(session: Session, recruiter: User, candidate: Candidate | None) -> Candidate:
+    if candidate is None:
+        raise CallRefused("no such candidate", 404)
+    if recruiter.role != "recruiter":
+        raise CallRefused("only recruiters place calls", 403)
+    if candidate.owner_id != recruiter.id:
+        raise CallRefused("this candidate belongs to another recruiter", 403)
+    if candidate.do_not_call:
+        raise CallRefused(f"{candidate.name} is marked do-not-call", 409)
+    try:
+        normalize_phone(candidate.phone)
+    except InvalidPhoneNumber:
+        raise CallRefused(f"{candidate.name} has no valid phone number", 422) from None
+    if not recruiter.phone:
+        raise CallRefused("you have no phone number on your profile to ring", 422)
+    live = active_call_for(session, recruiter)
+    if live is not None:
+        raise CallRefused(f"you already have a call in progress (call {live.id})", 409)
+    return candidate
+
+
+def active_call_for(session: Session, recruiter: User) -> Call | None:
+    return session.scalar(
+        select(Call)
+        .where(Call.active_recruiter_id == recruiter.id, Call.status.in_(ACTIVE_STATUSES))
+        .limit(1)
+    )
+
+
+def create_outbound_call(
+    session: Session, recruiter: User, candidate: Candidate, company_number: str
+) -> Call:
+    call = Call(
+        direction="outbound",
+        recruiter_id=recruiter.id,
+        candidate_id=candidate.id,
+        company_number=company_number,
+        recruiter_number=recruiter.phone,
+        candidate_number=candidate.phone,
+        status="queued",
+        active_recruiter_id=recruiter.id,
+    )
+    session.add(call)
+    session.flush()
+    record_event(
+        session,
+        call,
+        "call.requested",
+        source="user",
+        actor=recruiter,
+        detail={"candidate_id": candidate.id, "ring": "recruiter"},
+    )
+    return call
+
+
+def record_placed(session: Session, call: Call, sid: str, status: str) -> None:
+    call.parent_sid = call.parent_sid or sid
+    record_event(session, call, "call.placed", detail={"call_sid": sid, "status": status})
+
+
+def record_not_placed(session: Session, call: Call, reason: str) -> None:
+    call.status = "failed"
+    call.disposition = "not-placed"
+    end_call(call)
+    record_event(session, call, "call.not_placed", detail={"reason": reason})
+
+
+def record_recruiter_answered(
+    session: Session, call: Call, form: Mapping[str, str], attempt: int
+) -> bool:
+    """Log the answer webhook; False when the call must not go on (candidate now do-not-call)."""
+    allowed = call.candidate is not None and not call.candidate.do_not_call
+    record_event(
+        session,
+        call,
+        "twilio.answer" if attempt == 1 else "screen.reprompt",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"attempt": attempt, "allowed": allowed},
+    )
+    if call.answered_at is None:
+        call.answered_at = utcnow()
+    return allowed
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    connect: bool
+    retry: bool
+
+
+def screen_recruiter(
+    session: Session, call: Call, form: Mapping[str, str], attempt: int
+) -> ScreenResult:
+    digits = form.get("Digits", "")
+    connect = digits == "1" and call.candidate is not None and not call.candidate.do_not_call
+    retry = not connect and attempt < MAX_SCREEN_PROMPTS
+    record_event(
+        session,
+        call,
+        "screen.accepted" if connect else "screen.rejected",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
+        actor=call.recruiter if connect else None,
+    )
+    if not connect and not retry:
+        call.disposition = "recruiter-did-not-accept"
+    log.info("screening call_sid=%s connect=%s", form.get("CallSid"), connect)
+    return ScreenResult(connect=connect, retry=retry)
+
+
+def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
+    """Log the candidate leg; a replayed action changes nothing but is answered the same."""
+    dial_status = form.get("DialCallStatus", "failed")
+    key = f"dial:{form.get('CallSid', '')}:{form.get('DialCallSid', '')}:{dial_status}"
+    if already_recorded(session, key):
+        return dial_status
+    call.child_sid = call.child_sid or form.get("DialCallSid") or None
+    call.child_status = dial_status
+    duration = form.get("DialCallDuration", "")
+    call.talk_duration = int(duration) if duration.isdigit() else None
+    call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+    record_event(
+        session,
+        call,
+        "twilio.dial_result",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"dial_status": dial_status, "disposition": call.disposition},
+        idempotency_key=key,
+    )
+    return dial_status
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    saved: OutcomeCode | None
+    retry: bool
+    heard_nothing: bool
+
+
+def record_outcome(
+    session: Session, call: Call, form: Mapping[str, str], attempt: int
+) -> OutcomeResult:
+    digits = form.get("Digits", "")
+    code = session.scalar(
+        select(OutcomeCode).where(OutcomeCode.digit == digits, OutcomeCode.is_active.is_(True))
+    )
+    if code is not None and call.outcome_code_id not in (None, code.id):
+        # A replayed keypress after a different digit was saved must not rewrite it.
+        code = session.get(OutcomeCode, call.outcome_code_id)
+    if code is not None:
+        if call.outcome_code_id is None:
+            _save_outcome(session, call, code, form, attempt)
+        return OutcomeResult(saved=code, retry=False, heard_nothing=False)
+
+    retry = attempt < MAX_OUTCOME_PROMPTS
+    record_event(
+        session,
+        call,
+        "outcome.invalid" if digits else "outcome.no_input",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
+    )
+    if not retry:
+        record_event(session, call, "outcome.not_recorded", detail={"attempts": attempt})
+    return OutcomeResult(saved=None, retry=retry, heard_nothing=not digits)
+
+
+def _save_outcome(
+    session: Session, call: Call, code: OutcomeCode, form: Mapping[str, str], attempt: int
+) -> None:
+    call.outcome_code_id = code.id
+    call.outcome_at = utcnow()
+    call.outcome_by_id = call.recruiter_id
+    record_event(
+        session,
+        call,
+        "outcome.recorded",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"digit": code.digit, "label": code.label, "attempt": attempt},
+        actor=call.recruiter,
+    )
+    candidate = call.candidate
+    if candidate is None:
+        return
+    if code.sets_stage and candidate.stage != code.sets_stage:
+        record_event(
+            session,
+            call,
+            "candidate.stage_changed",
+            detail={"from": candidate.stage, "to": code.sets_stage, "because": code.label},
+            actor=call.recruiter,
+        )
+        candidate.stage = code.sets_stage
+    if code.marks_do_not_call and not candidate.do_not_call:
+        candidate.do_not_call = True
+        record_event(
+            session,
+            call,
+            "candidate.do_not_call",
+            detail={"because": code.label},
+            actor=call.recruiter,
+        )
+
+
+def outcome_menu_items(session: Session) -> list[tuple[str, str]]:
+    return [(code.digit, code.label) for code in active_outcomes(session)]

@@ -1,0 +1,48 @@
+"""Placing a one-click call, shared by the API and the recruiter page.
+
+It commits twice, by design: the Call row must exist before the phone network is asked to ring
+(Twilio's first status callback can arrive before the REST answer does), and no database
+transaction may stay open while the REST request is in flight."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ivr.callflow import outbound as flow
+from ivr.security import settings
+from ivr.telephony import TelephonyError, gateway
+from ivr.urls import webhook_url
+from models import Call, Candidate, User
+
+log = logging.getLogger(__name__)
+
+
+def place_outbound_call(session: Session, recruiter: User, candidate_id: int) -> Call:
+    """Ring the recruiter for this candidate, or raise CallRefused with a reason to show."""
+    candidate = flow.check_can_call(session, recruiter, session.get(Candidate, candidate_id))
+    call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The one-live-call lock: another click won the race.
+        session.rollback()
+        raise flow.CallRefused("you already have a call in progress", 409) from None
+
+    try:
+        placed = gateway().place_call(
+            to=recruiter.phone or "",
+            url=webhook_url("voice.outbound_answer", call_id=call.id),
+            status_callback=webhook_url("voice.outbound_status", call_id=call.id),
+        )
+    except TelephonyError as exc:
+        flow.record_not_placed(session, call, str(exc))
+        session.commit()
+        raise flow.CallRefused(str(exc), 502) from exc
+
+    flow.record_placed(session, call, placed.sid, placed.status)
+    session.commit()
+    log.info("one-click call %s placed call_sid=%s", call.id, placed.sid)
+    return call

@@ -1,0 +1,100 @@
+"""The recruiter's page: candidates, a Call button, the live call and every call's outcome."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ivr.api.calls import can_read_call
+from ivr.callflow.outbound import CallRefused, active_call_for
+from ivr.db import get_session
+from ivr.placement import place_outbound_call
+from ivr.security import role_required
+from ivr.serialize import call_json
+from ivr.web import bp
+from ivr.web.forms import ActionForm
+from models import Call, Candidate
+
+HISTORY_ON_DASHBOARD = 5
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/calls")
+@role_required("recruiter")
+def calls_dashboard():  # type: ignore[no-untyped-def]
+    session = get_session()
+    candidates = session.scalars(
+        select(Candidate).where(Candidate.owner_id == current_user.id).order_by(Candidate.name)
+    ).all()
+    history: dict[int, list[Call]] = defaultdict(list)
+    if candidates:
+        calls = session.scalars(
+            select(Call)
+            .where(Call.candidate_id.in_([c.id for c in candidates]))
+            .options(selectinload(Call.outcome), selectinload(Call.recruiter))
+            .order_by(Call.id.desc())
+        )
+        for call in calls:
+            if len(history[call.candidate_id or 0]) < HISTORY_ON_DASHBOARD:
+                history[call.candidate_id or 0].append(call)
+    return render_template(
+        "dashboard.html",
+        candidates=candidates,
+        history=history,
+        live=active_call_for(session, current_user),
+    )
+
+
+@bp.post("/candidates/<int:candidate_id>/call")
+@role_required("recruiter")
+def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        if _wants_json():
+            return {"error": "the form expired; reload the page"}, 400
+        abort(400)
+    session = get_session()
+    try:
+        call = place_outbound_call(session, current_user, candidate_id)
+    except CallRefused as refused:
+        if _wants_json():
+            return {"error": refused.reason}, refused.status
+        flash(f"Call not placed: {refused.reason}.", "error")
+        return redirect(url_for("web.calls_dashboard"))
+    if _wants_json():
+        return call_json(call), 201
+    flash("Ringing your phone now.", "info")
+    return redirect(url_for("web.calls_dashboard"))
+
+
+@bp.get("/calls/<int:call_id>.json")
+@role_required()
+def call_status(call_id: int):  # type: ignore[no-untyped-def]
+    call = get_session().get(Call, call_id)
+    if call is None or not can_read_call(current_user, call):
+        return {"error": "no such call"}, 404
+    return call_json(call)
+
+
+@bp.get("/candidates/<int:candidate_id>")
+@role_required()
+def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        abort(404)
+    if current_user.role == "recruiter" and candidate.owner_id != current_user.id:
+        abort(403)
+    calls = session.scalars(
+        select(Call)
+        .where(Call.candidate_id == candidate.id)
+        .options(selectinload(Call.outcome), selectinload(Call.recruiter))
+        .order_by(Call.id.desc())
+    ).all()
+    return render_template("candidate.html", candidate=candidate, calls=calls)

@@ -1,0 +1,244 @@
+"""The one-click call's webhooks, one at a time: signed requests in, parsed TwiML and rows out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Call, CallEvent
+from tests.conftest import COMPANY_NUMBER
+from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
+
+PARENT_SID = "CA" + "a" * 32
+CHILD_SID = "CA" + "b" * 32
+
+
+@pytest.fixture
+def recruiter(make_user):
+    return make_user(name="Riley Recruiter", phone="+15005550101")
+
+
+@pytest.fixture
+def candidate(make_candidate, recruiter):
+    return make_candidate(owner=recruiter, name="Jane Doe", phone="+15005550201")
+
+
+@pytest.fixture
+def call(session, recruiter, candidate):
+    call = Call(
+        direction="outbound",
+        recruiter_id=recruiter.id,
+        candidate_id=candidate.id,
+        company_number=COMPANY_NUMBER,
+        recruiter_number=recruiter.phone,
+        candidate_number=candidate.phone,
+        parent_sid=PARENT_SID,
+        status="in-progress",
+        active_recruiter_id=recruiter.id,
+    )
+    session.add(call)
+    session.commit()
+    return call
+
+
+def leg(**params: str) -> dict[str, str]:
+    return {"CallSid": PARENT_SID, "From": COMPANY_NUMBER, "To": "+15005550101",
+            "Direction": "outbound-api", "CallStatus": "in-progress", **params}  # fmt: skip
+
+
+def events(session, call) -> list[str]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.id)
+        )
+    )
+
+
+def test_answer_asks_the_recruiter_to_press_1_before_connecting(twilio_post, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/answer", leg())
+
+    root = parse(response.data)
+    assert verbs(root) == ["Gather", "Redirect"]
+    gather = root.find("Gather")
+    assert gather.get("numDigits") == "1"
+    assert url_path(gather.get("action")) == f"/voice/outbound/{call.id}/screen"
+    assert spoken(gather) == "Calling Jane Doe. Press 1 to connect, or hang up."
+    assert url_query(root.find("Redirect").text) == {"attempt": "2"}
+
+
+def test_answer_on_the_last_attempt_says_goodbye_instead_of_retrying(twilio_post, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
+
+    root = parse(response.data)
+    assert verbs(root) == ["Gather", "Say", "Hangup"]
+
+
+def test_pressing_1_dials_the_candidate_from_the_company_number(twilio_post, session, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    root = parse(response.data)
+    dial = root.find("Dial")
+    assert dial.get("callerId") == COMPANY_NUMBER
+    assert dial.get("answerOnBridge") == "true"
+    assert int(dial.get("timeout")) > 0
+    assert url_path(dial.get("action")) == f"/voice/outbound/{call.id}/dial-result"
+    assert dial.find("Number").text == "+15005550201"
+    assert events(session, call) == ["screen.accepted"]
+
+
+def test_another_key_at_screening_prompts_again(twilio_post, session, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="7"))
+
+    root = parse(response.data)
+    assert root.find("Dial") is None
+    assert url_query(root.find("Gather").get("action")) == {"attempt": "2"}
+    assert events(session, call) == ["screen.rejected"]
+
+
+def test_a_wrong_key_on_the_last_screening_attempt_ends_without_connecting(
+    twilio_post, session, call
+):
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=2", leg(Digits="7"))
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    session.refresh(call)
+    assert call.disposition == "recruiter-did-not-accept"
+
+
+def test_screening_refuses_to_connect_a_candidate_marked_do_not_call_meanwhile(
+    twilio_post, session, call, candidate
+):
+    candidate.do_not_call = True
+    session.commit()
+
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    assert parse(response.data).find("Dial") is None
+
+
+@pytest.mark.parametrize(
+    ("dial_status", "disposition", "intro"),
+    [
+        ("completed", "connected", "The call has ended."),
+        ("no-answer", "candidate-no-answer", "Jane did not answer."),
+        ("busy", "candidate-busy", "Jane's line was busy."),
+        ("failed", "candidate-unreachable", "The call to Jane could not be connected."),
+    ],
+)
+def test_dial_result_is_logged_and_leads_to_the_outcome_menu(
+    twilio_post, session, call, dial_status, disposition, intro
+):
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(DialCallStatus=dial_status, DialCallSid=CHILD_SID, DialCallDuration="42"),
+    )
+
+    root = parse(response.data)
+    gather = root.find("Gather")
+    assert spoken(gather).startswith(intro)
+    assert "For interview scheduled, press 1." in spoken(gather)
+    assert "For wrong number, do not call, press 9." in spoken(gather)
+    assert url_query(gather.get("action")) == {"attempt": "1"}
+    session.refresh(call)
+    assert (call.child_sid, call.child_status, call.talk_duration) == (CHILD_SID, dial_status, 42)
+    assert call.disposition == disposition
+
+
+def test_a_replayed_dial_result_is_answered_again_but_logged_once(twilio_post, session, call):
+    params = leg(DialCallStatus="completed", DialCallSid=CHILD_SID, DialCallDuration="42")
+
+    first = twilio_post(f"/voice/outbound/{call.id}/dial-result", params)
+    second = twilio_post(f"/voice/outbound/{call.id}/dial-result", params)
+
+    assert parse(first.data).find("Gather") is not None
+    assert parse(second.data).find("Gather") is not None
+    assert events(session, call) == ["twilio.dial_result"]
+
+
+def test_a_valid_digit_saves_the_outcome_with_who_and_when(
+    twilio_post, session, call, recruiter, candidate
+):
+    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="1"))
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    assert spoken(root) == "Saved: interview scheduled. Thank you. Goodbye."
+    session.refresh(call)
+    assert call.outcome.label == "interview scheduled"
+    assert call.outcome_by_id == recruiter.id
+    assert call.outcome_at is not None
+    session.refresh(candidate)
+    assert candidate.stage == "interviewing"
+    assert events(session, call) == ["outcome.recorded", "candidate.stage_changed"]
+
+
+def test_wrong_number_outcome_marks_the_candidate_do_not_call(
+    twilio_post, session, call, candidate
+):
+    twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="9"))
+
+    session.refresh(candidate)
+    assert candidate.do_not_call is True
+
+
+def test_an_invalid_digit_prompts_again_with_a_reason(twilio_post, session, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="0"))
+
+    gather = parse(response.data).find("Gather")
+    assert spoken(gather).startswith("That is not one of the options.")
+    assert url_query(gather.get("action")) == {"attempt": "2"}
+    session.refresh(call)
+    assert call.outcome_code_id is None
+
+
+def test_no_key_prompts_again(twilio_post, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=2", leg())
+
+    gather = parse(response.data).find("Gather")
+    assert spoken(gather).startswith("I did not hear a key.")
+    assert url_query(gather.get("action")) == {"attempt": "3"}
+
+
+def test_the_third_miss_ends_the_call_with_the_outcome_not_recorded(twilio_post, session, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=3", leg(Digits="0"))
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    assert "No outcome was recorded" in spoken(root)
+    assert events(session, call) == ["outcome.invalid", "outcome.not_recorded"]
+
+
+def test_a_replayed_keypress_does_not_overwrite_a_saved_outcome(twilio_post, session, call):
+    twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="1"))
+
+    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="2"))
+
+    assert "interview scheduled" in spoken(parse(response.data))
+    session.refresh(call)
+    assert call.outcome.digit == "1"
+
+
+def test_webhook_for_an_unknown_call_answers_an_apology_not_an_error(twilio_post):
+    response = twilio_post("/voice/outbound/999/answer", leg())
+
+    assert response.status_code == 200
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    assert "Sorry" in spoken(root)
+
+
+@pytest.mark.expected_errors
+def test_an_unexpected_error_still_answers_valid_twiml(twilio_post, call, monkeypatch):
+    from ivr.callflow import outbound
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(outbound, "screen_recruiter", explode)
+
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    assert response.status_code == 200
+    assert "Sorry" in spoken(parse(response.data))
