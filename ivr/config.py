@@ -41,6 +41,7 @@ class Settings:
     twilio_phone_number: str
     twilio_api_base_url: str
     timezone: str = "UTC"
+    company_name: str = "the recruiting team"
     business_hours: str = "09:00-18:00"
     business_days: str = "mon-fri"
     mask_phone_numbers_in_exports: bool = False
@@ -119,6 +120,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("SECRET_KEY", "must be at least 16 characters long")
 
     tz = get("BUSINESS_TIMEZONE") or "UTC"
+    company = get("COMPANY_NAME") or "the recruiting team"
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -134,8 +136,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_phone_number=number,
         twilio_api_base_url=api_base,
         timezone=tz,
+        company_name=company,
         business_hours=_hours_setting("BUSINESS_HOURS", get("BUSINESS_HOURS") or "09:00-18:00"),
-        business_days=get("BUSINESS_DAYS") or "mon-fri",
+        business_days=_days_setting("BUSINESS_DAYS", get("BUSINESS_DAYS") or "mon-fri"),
         proxy_count=_int_setting("PROXY_COUNT", get("PROXY_COUNT") or "0", 0, 5),
         testing=_bool_setting("TESTING", get("TESTING")),
         mask_phone_numbers_in_exports=_bool_setting(
@@ -181,13 +184,32 @@ def _int_setting(name: str, value: str, low: int, high: int) -> int:
     return number
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _days_setting(name: str, value: str) -> str:
+    """'mon-fri' or 'mon,wed,fri' -> 'mon,tue,wed,thu,fri' (validated, in week order)."""
+    days: set[str] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ConfigError(name, f"must look like mon-fri or mon,wed,fri, not {value!r}")
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        if end < start:
+            raise ConfigError(name, f"must look like mon-fri or mon,wed,fri, not {value!r}")
+        days.update(WEEKDAYS[start : end + 1])
+    return ",".join(day for day in WEEKDAYS if day in days)
+
+
 def _hours_setting(name: str, value: str) -> str:
     try:
         start, end = value.split("-")
         for part in (start, end):
             hour, minute = part.split(":")
-            if not (0 <= int(hour) <= 24 and 0 <= int(minute) < 60):
+            if not (0 <= int(hour) <= 24 and 0 <= int(minute) < 60) or len(minute) != 2:
                 raise ValueError(part)
+        if end <= start and end != "00:00":
+            raise ValueError(value)
     except ValueError:
         raise ConfigError(name, f"must look like 09:00-18:00, not {value!r}") from None
     return value

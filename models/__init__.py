@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.call import ACTIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, CallEvent
+from models.callback import CallbackTask
 from models.candidate import Candidate
 from models.outcome import OutcomeCode
 from models.user import ROLES, ApiToken, User
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Call",
     "CallEvent",
+    "CallbackTask",
     "Candidate",
     "OutcomeCode",
     "User",

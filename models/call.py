@@ -47,6 +47,8 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(8))
+    # Which call flow this is: one-click, dial-in, candidate, decision, unknown-caller.
+    flow: Mapped[str | None] = mapped_column(String(20))
     recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
     company_number: Mapped[str] = mapped_column(String(16))

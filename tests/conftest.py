@@ -86,6 +86,9 @@ def base_env(database_url: str, **extra: str) -> dict[str, str]:
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # nothing listens: tests that ring use `sim`
         "SECRET_KEY": "test-secret-key-0123456789",
         "TESTING": "1",
+        # Open around the clock unless a test says otherwise, so no test depends on the hour.
+        "BUSINESS_HOURS": "00:00-24:00",
+        "BUSINESS_DAYS": "mon-sun",
         **extra,
     }
 

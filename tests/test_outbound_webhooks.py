@@ -160,7 +160,7 @@ def test_a_replayed_dial_result_is_answered_again_but_logged_once(twilio_post, s
 def test_a_valid_digit_saves_the_outcome_with_who_and_when(
     twilio_post, session, call, recruiter, candidate
 ):
-    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="1"))
+    response = twilio_post(f"/voice/calls/{call.id}/outcome?attempt=1", leg(Digits="1"))
 
     root = parse(response.data)
     assert verbs(root) == ["Say", "Hangup"]
@@ -177,14 +177,14 @@ def test_a_valid_digit_saves_the_outcome_with_who_and_when(
 def test_wrong_number_outcome_marks_the_candidate_do_not_call(
     twilio_post, session, call, candidate
 ):
-    twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="9"))
+    twilio_post(f"/voice/calls/{call.id}/outcome?attempt=1", leg(Digits="9"))
 
     session.refresh(candidate)
     assert candidate.do_not_call is True
 
 
 def test_an_invalid_digit_prompts_again_with_a_reason(twilio_post, session, call):
-    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="0"))
+    response = twilio_post(f"/voice/calls/{call.id}/outcome?attempt=1", leg(Digits="0"))
 
     gather = parse(response.data).find("Gather")
     assert spoken(gather).startswith("That is not one of the options.")
@@ -194,7 +194,7 @@ def test_an_invalid_digit_prompts_again_with_a_reason(twilio_post, session, call
 
 
 def test_no_key_prompts_again(twilio_post, call):
-    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=2", leg())
+    response = twilio_post(f"/voice/calls/{call.id}/outcome?attempt=2", leg())
 
     gather = parse(response.data).find("Gather")
     assert spoken(gather).startswith("I did not hear a key.")
@@ -202,7 +202,7 @@ def test_no_key_prompts_again(twilio_post, call):
 
 
 def test_the_third_miss_ends_the_call_with_the_outcome_not_recorded(twilio_post, session, call):
-    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=3", leg(Digits="0"))
+    response = twilio_post(f"/voice/calls/{call.id}/outcome?attempt=3", leg(Digits="0"))
 
     root = parse(response.data)
     assert verbs(root) == ["Say", "Hangup"]
@@ -211,9 +211,9 @@ def test_the_third_miss_ends_the_call_with_the_outcome_not_recorded(twilio_post,
 
 
 def test_a_replayed_keypress_does_not_overwrite_a_saved_outcome(twilio_post, session, call):
-    twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="1"))
+    twilio_post(f"/voice/calls/{call.id}/outcome?attempt=1", leg(Digits="1"))
 
-    response = twilio_post(f"/voice/outbound/{call.id}/outcome?attempt=1", leg(Digits="2"))
+    response = twilio_post(f"/voice/calls/{call.id}/outcome?attempt=1", leg(Digits="2"))
 
     assert "interview scheduled" in spoken(parse(response.data))
     session.refresh(call)

@@ -46,10 +46,11 @@ def connect_candidate(
     caller_id: str,
     action_url: str,
     ring_timeout: int = CANDIDATE_RING_TIMEOUT,
+    announce: str = "Connecting.",
 ) -> VoiceResponse:
     """Dial the candidate from the company number; the recruiter's own number never shows."""
     response = VoiceResponse()
-    say(response, "Connecting.")
+    say(response, announce)
     dial = Dial(
         caller_id=caller_id,
         answer_on_bridge=True,

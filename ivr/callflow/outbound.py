@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.callflow.events import already_recorded, record_event, webhook_payload
+from ivr.callflow.inbound import close_callbacks
 from ivr.callflow.status import end_call
 from models import ACTIVE_STATUSES, Call, Candidate, OutcomeCode, User, utcnow
 from models.outcome import active_outcomes
@@ -170,6 +171,8 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
         detail={"dial_status": dial_status, "disposition": call.disposition},
         idempotency_key=key,
     )
+    if dial_status == "completed":
+        close_callbacks(session, call)
     return dial_status
 
 

@@ -84,7 +84,11 @@ def _advance(call: Call, status: str, form: Mapping[str, str]) -> None:
         end_call(call, at)
         call.duration = _int(form.get("CallDuration"))
         if call.disposition is None and call.child_status is None:
-            call.disposition = RECRUITER_LEG_ENDINGS.get(status, status)
+            call.disposition = (
+                RECRUITER_LEG_ENDINGS.get(status, status)
+                if call.direction == "outbound"
+                else "missed"
+            )
 
 
 def end_call(call: Call, at: datetime | None = None) -> None:

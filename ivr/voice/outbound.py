@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.callflow import outbound as flow
+from ivr.callflow.events import already_recorded, record_event, webhook_payload
 from ivr.callflow.status import apply_status_callback
 from ivr.db import get_session
 from ivr.security import settings, twilio_signature_required
@@ -22,9 +23,9 @@ from twiml.common import empty, goodbye
 log = logging.getLogger(__name__)
 
 
-def _call(session: Session, call_id: int) -> Call:
+def _call(session: Session, call_id: int, direction: str | None = "outbound") -> Call:
     call = session.get(Call, call_id)
-    if call is None or call.direction != "outbound":
+    if call is None or (direction and call.direction != direction):
         log.warning("webhook for unknown call %s call_sid=%s", call_id, request.form.get("CallSid"))
         abort(404)
     return call
@@ -116,11 +117,11 @@ def outbound_dial_result(call_id: int):  # type: ignore[no-untyped-def]
     return _outcome_menu(session, call, 1, prompts.dial_ending(dial_status, first_name))
 
 
-@bp.post("/outbound/<int:call_id>/outcome")
+@bp.post("/calls/<int:call_id>/outcome")
 @twilio_signature_required
 def outbound_outcome(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    call = _call(session, call_id)
+    call = _call(session, call_id, direction=None)
     attempt = _attempt()
     result = flow.record_outcome(session, call, request.form, attempt)
     session.commit()
@@ -136,3 +137,48 @@ def _outcome_menu(session: Session, call: Call, attempt: int, intro: str):  # ty
     url = webhook_url("voice.outbound_outcome", call_id=call.id, attempt=attempt)
     items = [prompts.MenuItem(d, label) for d, label in flow.outcome_menu_items(session)]
     return twiml_response(prompts.outcome_menu(items, action_url=url, retry_url=url, intro=intro))
+
+
+@bp.post("/calls/<int:call_id>/outcome-prompt")
+@twilio_signature_required
+def outcome_prompt(call_id: int):  # type: ignore[no-untyped-def]
+    """The recruiter answered the call-back that asks for an inbound call's outcome."""
+    session = get_session()
+    call = _call(session, call_id, direction=None)
+    record_event(
+        session,
+        call,
+        "outcome.call_answered",
+        source="twilio",
+        payload=webhook_payload(request.form),
+    )
+    session.commit()
+    if call.outcome_code_id is not None:
+        return twiml_response(goodbye("The outcome of this call is already saved. Goodbye."))
+    name = call.candidate.name if call.candidate else "an unknown caller"
+    return _outcome_menu(session, call, 1, f"Your call with {name} has ended.")
+
+
+@bp.post("/calls/<int:call_id>/outcome-call-status")
+@twilio_signature_required
+def outcome_call_status(call_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    call = _call(session, call_id, direction=None)
+    key = "outcome-call-status:{}:{}".format(
+        request.form.get("CallSid", ""), request.form.get("CallStatus", "")
+    )
+    if not already_recorded(session, key):
+        record_event(
+            session,
+            call,
+            "outcome.call_status",
+            source="twilio",
+            payload=webhook_payload(request.form),
+            detail={"status": request.form.get("CallStatus")},
+            idempotency_key=key,
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+    return twiml_response(empty())
