@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import requests
 from flask import Flask, current_app
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -31,6 +32,8 @@ class PlacedCall:
 class TelephonyGateway:
     def __init__(self, settings: Settings) -> None:
         self.from_number = settings.twilio_phone_number
+        self._api_base = settings.twilio_api_base_url
+        self._auth = (settings.twilio_account_sid, settings.twilio_auth_token)
         self._client = Client(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
@@ -90,3 +93,16 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def gateway() -> TelephonyGateway:
     return current_app.extensions["telephony"]
+
+    def fetch_recording(self, recording_url: str) -> bytes:
+        """The audio of a recording, fetched with the account's credentials (WAV)."""
+        # Only our own REST base: a stored URL must never make us send credentials elsewhere.
+        if not recording_url.startswith(self._api_base + "/"):
+            raise TelephonyError("that recording is not stored with our phone provider")
+        try:
+            response = requests.get(recording_url + ".wav", auth=self._auth, timeout=10)
+        except requests.RequestException as exc:
+            raise TelephonyError("the phone network could not be reached") from exc
+        if response.status_code != 200:
+            raise TelephonyError(f"the recording could not be fetched ({response.status_code})")
+        return response.content

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from models import Call
+from models import Call, CallbackTask, CallEvent
 
 
 def csrf_from(html: str) -> str:
@@ -137,3 +137,76 @@ def test_login_does_not_redirect_off_site(web_app, recruiter):
     )  # fmt: skip
 
     assert response.headers["Location"] == "/calls"
+
+
+@pytest.fixture
+def voicemail(session, recruiter):
+    def make(candidate=None, number="+15005550999", assigned=True):
+        flow = "unknown-caller" if candidate is None else "candidate"
+        call = Call(direction="inbound", flow=flow,
+                    candidate_id=candidate.id if candidate else None, candidate_number=number,
+                    company_number="+15005550006", status="completed", is_voicemail=True,
+                    recording_url="http://127.0.0.1:9/RE1", recording_duration=12)  # fmt: skip
+        session.add(call)
+        session.flush()
+        task = CallbackTask(voicemail_call_id=call.id, candidate_id=call.candidate_id,
+                            recruiter_id=recruiter.id if assigned else None,
+                            caller_number=number)  # fmt: skip
+        session.add(task)
+        session.commit()
+        return call, task
+
+    return make
+
+
+def test_a_voicemail_shows_as_a_callback_task_with_its_audio(
+    web_app, recruiter, make_candidate, voicemail
+):
+    candidate = make_candidate(owner=recruiter, name="Jane Doe")
+    call, _task = voicemail(candidate)
+    client = web_app.test_client()
+    sign_in(client)
+
+    html = client.get("/calls").get_data(as_text=True)
+
+    assert "Callbacks waiting (1)" in html
+    assert f'src="/calls/{call.id}/recording"' in html
+    assert "Call back" in html
+
+
+def test_an_unknown_callers_voicemail_can_be_attached_to_my_candidate(
+    web_app, recruiter, make_candidate, voicemail, session
+):
+    candidate = make_candidate(owner=recruiter, name="Jane Doe")
+    call, task = voicemail(None, assigned=False)
+    client = web_app.test_client()
+    sign_in(client)
+    token = csrf_from(client.get("/calls").get_data(as_text=True))
+
+    response = client.post(
+        f"/calls/{call.id}/attach",
+        data={"csrf_token": token, "candidate_id": str(candidate.id)},
+        follow_redirects=True,
+    )
+
+    assert "Call linked to Jane Doe." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Call, call.id).candidate_id == candidate.id
+    assert session.get(CallbackTask, task.id).candidate_id == candidate.id
+    events = session.scalars(select(CallEvent.kind).where(CallEvent.call_id == call.id)).all()
+    assert events == ["call.attached"]
+
+
+def test_a_call_cannot_be_attached_to_someone_elses_candidate(
+    web_app, recruiter, make_user, make_candidate, voicemail, session
+):
+    theirs = make_candidate(owner=make_user())
+    call, _task = voicemail(None, assigned=False)
+    client = web_app.test_client()
+    sign_in(client)
+    token = csrf_from(client.get("/calls").get_data(as_text=True))
+
+    client.post(f"/calls/{call.id}/attach", data={"csrf_token": token, "candidate_id": theirs.id})
+
+    session.expire_all()
+    assert session.get(Call, call.id).candidate_id is None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ivr.api.calls import can_read_call
+from ivr.callflow.inbound import open_callbacks
 from ivr.callflow.outbound import CallRefused, active_call_for
 from ivr.db import get_session
 from ivr.placement import place_outbound_call
@@ -49,6 +50,7 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
         candidates=candidates,
         history=history,
         live=active_call_for(session, current_user),
+        callbacks=open_callbacks(session, current_user),
     )
 
 
