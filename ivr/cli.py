@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
-from models import ROLES, ApiToken, Candidate, User
+from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, User
 from models.candidate import new_candidate_code
+from models.chain import verify_chain
 from models.phone import InvalidPhoneNumber
 
 
@@ -19,6 +20,43 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(audit)
+
+
+@click.group()
+def audit() -> None:
+    """Check that the call log has not been tampered with."""
+
+
+@audit.command("verify")
+@click.option(
+    "--expect-head",
+    default=None,
+    help="the head hash recorded earlier (outside this database): also catches a cut-off tail",
+)
+@with_appcontext
+def audit_verify(expect_head: str | None) -> None:
+    """Walk the call-event and access-record hash chains; exit 1 at the first broken link."""
+    broken = False
+    with session_scope(current_app) as session:
+        for cls, noun in ((CallEvent, "events"), (AccessRecord, "access records")):
+            report = verify_chain(session, cls)
+            if not report.ok:
+                broken = True
+                click.echo(
+                    f"BROKEN {report.table}: first broken link at seq {report.broken_at}: "
+                    f"{report.problem}; the {report.count} rows before it are intact"
+                )
+                continue
+            click.echo(f"ok, {report.count} {noun} (head {report.head})")
+            if cls is CallEvent and expect_head and expect_head != report.head:
+                broken = True
+                click.echo(
+                    f"BROKEN {report.table}: head is {report.head}, expected {expect_head} "
+                    "(rows were removed from the end, or the chain was rebuilt)"
+                )
+    if broken:
+        raise SystemExit(1)
 
 
 @click.command("init-db")

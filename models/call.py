@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 from models.candidate import Candidate
+from models.chain import Chained
 from models.outcome import OutcomeCode
 from models.user import User
 
@@ -82,7 +83,7 @@ class Call(Base):
     outcome: Mapped[OutcomeCode | None] = relationship()
     outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
     events: Mapped[list[CallEvent]] = relationship(
-        back_populates="call", order_by="CallEvent.id", viewonly=True
+        back_populates="call", order_by="CallEvent.seq", viewonly=True
     )
 
     @property
@@ -90,10 +91,22 @@ class Call(Base):
         return self.status in ACTIVE_STATUSES
 
 
-class CallEvent(Base):
-    """One webhook received or one decision taken. Rows are only ever inserted."""
+class CallEvent(Chained, Base):
+    """One webhook received or one decision taken. Rows are only ever inserted, in a hash chain."""
 
     __tablename__ = "call_events"
+    __chain_lock__ = 7_301_001
+    __chain_fields__ = (
+        "call_id",
+        "created_at",
+        "kind",
+        "source",
+        "call_sid",
+        "actor_id",
+        "payload",
+        "detail",
+        "idempotency_key",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)

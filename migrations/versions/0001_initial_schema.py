@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import models.base
+from migrations.append_only import drop_append_only, make_append_only
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -170,12 +171,12 @@ def upgrade() -> None:
     with op.batch_alter_table("call_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_call_events_call_id"), ["call_id"], unique=False)
 
-    _make_append_only("call_events")
+    make_append_only("call_events")
     _seed_outcome_codes()
 
 
 def downgrade() -> None:
-    _drop_append_only("call_events")
+    drop_append_only("call_events")
     with op.batch_alter_table("call_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_call_events_call_id"))
 
@@ -234,41 +235,3 @@ def _seed_outcome_codes() -> None:
             for d, label, stage, dnc in OUTCOME_CODES
         ],
     )
-
-
-def _make_append_only(table: str) -> None:
-    """Database triggers, so even SQL typed by hand cannot edit or delete a row."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"""
-            CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION '{table} is append-only: % refused', TG_OP
-                    USING ERRCODE = 'insufficient_privilege';
-            END $$
-            """
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} refused'); END"
-            )
-
-
-def _drop_append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}")
-        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")

@@ -1,0 +1,132 @@
+"""Hash chains over append-only tables: each row seals its content and the previous row's hash.
+
+Rows get their place (seq) and hashes at insert time, under a lock (PostgreSQL advisory lock;
+SQLite's BEGIN IMMEDIATE already serialises writers), so concurrent writers cannot fork a chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, String, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+GENESIS = "0" * 64
+
+
+class Chained:
+    """Mixin: a table whose rows form a hash chain in `seq` order."""
+
+    __chain_lock__: ClassVar[int]
+    __chain_fields__: ClassVar[tuple[str, ...]]
+
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def chain_content(self) -> dict[str, Any]:
+        return {name: _plain(getattr(self, name)) for name in ("seq", *self.__chain_fields__)}
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.chain_content())
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    body = json.dumps(
+        {key: _plain(value) for key, value in content.items()},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_new_rows(session: Session, _ctx: object, _instances: object) -> None:
+    pending: dict[type, list[Chained]] = {}
+    for obj in session.new:
+        if isinstance(obj, Chained):
+            pending.setdefault(type(obj), []).append(obj)
+    for cls, rows in pending.items():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # Held to the end of the transaction: the next writer reads our head, not a stale one.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": cls.__chain_lock__})
+        with session.no_autoflush:
+            head = session.execute(
+                select(cls.seq, cls.hash).order_by(cls.seq.desc()).limit(1)  # type: ignore[attr-defined]
+            ).first()
+        seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+        for row in rows:
+            seq += 1
+            row.seq = seq
+            _apply_column_defaults(row)
+            row.prev_hash = prev
+            row.hash = row.compute_hash()
+            prev = row.hash
+
+
+def _apply_column_defaults(row: Chained) -> None:
+    """Python-side defaults fire at INSERT, after sealing; the hash must see the stored values."""
+    columns = row.__table__.c  # type: ignore[attr-defined]
+    for name in row.__chain_fields__:
+        default = columns[name].default
+        if getattr(row, name) is None and default is not None:
+            setattr(row, name, default.arg(None) if default.is_callable else default.arg)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    table: str
+    count: int
+    head: str
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(session: Session, cls: type[Chained], batch: int = 1000) -> ChainReport:
+    """Walk the chain in seq order; the first row whose links or content do not hold is named."""
+    table = cls.__tablename__  # type: ignore[attr-defined]
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for row in _rows(session, cls, batch):
+        if row.seq != expected_seq:
+            return ChainReport(table, count, expected_prev, row.seq,
+                               f"seq {row.seq} where {expected_seq} was expected "
+                               "(a row was deleted or reordered)")  # fmt: skip
+        if row.prev_hash != expected_prev:
+            return ChainReport(table, count, expected_prev, row.seq,
+                               "its link to the previous row does not match "
+                               "(a row before it was changed, deleted or reordered)")  # fmt: skip
+        if row.compute_hash() != row.hash:
+            return ChainReport(table, count, expected_prev, row.seq,
+                               "its content does not match its hash (it was edited)")  # fmt: skip
+        expected_prev, expected_seq, count = row.hash, row.seq + 1, count + 1
+    return ChainReport(table, count, expected_prev)
+
+
+def _rows(session: Session, cls: type[Chained], batch: int) -> Iterator[Chained]:
+    last = 0
+    while True:
+        chunk: Iterable[Chained] = session.scalars(
+            select(cls).where(cls.seq > last).order_by(cls.seq).limit(batch)  # type: ignore[attr-defined]
+        ).all()
+        chunk = list(chunk)
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+        session.expunge_all()
