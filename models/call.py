@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -44,14 +45,19 @@ class Call(Base):
             "'no-answer', 'failed', 'canceled')",
             name="status",
         ),
+        # The log is read newest-first in keyset pages on (created_at, id), across everyone or
+        # narrowed to one recruiter or candidate; each index serves one of those walks.
+        Index("ix_calls_created_at_id", "created_at", "id"),
+        Index("ix_calls_recruiter_created_at_id", "recruiter_id", "created_at", "id"),
+        Index("ix_calls_candidate_created_at_id", "candidate_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(8))
     # Which call flow this is: one-click, dial-in, candidate, decision, unknown-caller.
     flow: Mapped[str | None] = mapped_column(String(20))
-    recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
     company_number: Mapped[str] = mapped_column(String(16))
     recruiter_number: Mapped[str | None] = mapped_column(String(16))
     candidate_number: Mapped[str | None] = mapped_column(String(16))
@@ -65,7 +71,7 @@ class Call(Base):
     # Set to recruiter_id while the call is live: a unique column is the one-live-call-per-recruiter
     # lock that holds even when two clicks race past the application's own check.
     active_recruiter_id: Mapped[int | None] = mapped_column(Integer, unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[int | None] = mapped_column(Integer)
@@ -122,6 +128,7 @@ class CallEvent(Chained, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     call: Mapped[Call] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
 
 
 class AppendOnlyViolation(RuntimeError):

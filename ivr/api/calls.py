@@ -1,16 +1,21 @@
-"""POST /api/v1/calls places a one-click call; GET /api/v1/calls/<id> reads one."""
+"""The calls resource: place a one-click call, list and export the log, read one call with
+its timeline, correct an outcome."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, current_app, g, request, stream_with_context
 
+from ivr import calllog
 from ivr.api import bp
+from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import CallRefused
 from ivr.db import get_session
 from ivr.placement import place_outbound_call
 from ivr.security import api_auth, api_error
-from ivr.serialize import call_json
+from ivr.serialize import call_json, event_json
 from models import Call, User
+
+READERS = ("recruiter", "auditor")
 
 
 @bp.post("/calls")
@@ -30,14 +35,74 @@ def create_call():  # type: ignore[no-untyped-def]
     return call_json(call, events=True), 201, {"Location": f"/api/v1/calls/{call.id}"}
 
 
+@bp.get("/calls")
+@api_auth(*READERS)
+def list_calls():  # type: ignore[no-untyped-def]
+    try:
+        flt = calllog.CallFilter.from_args(request.args)
+        limit = calllog.parse_limit(request.args.get("limit"))
+        session = get_session()
+        page = calllog.page_of_calls(session, g.api_user, flt, request.args.get("cursor"), limit)
+    except calllog.FilterError as bad:
+        return api_error(400, str(bad), field=bad.field)
+    if calllog.record_access(session, g.api_user, "api.calls.list", filters=flt.as_args()):
+        session.commit()
+    return {
+        "calls": [call_json(call) for call in page.calls],
+        "next_cursor": page.next_cursor,
+        "filters": flt.as_args(),
+    }
+
+
+@bp.get("/calls.csv")
+@api_auth(*READERS)
+def export_calls():  # type: ignore[no-untyped-def]
+    try:
+        flt = calllog.CallFilter.from_args(request.args)
+    except calllog.FilterError as bad:
+        return api_error(400, str(bad), field=bad.field)
+    return csv_response(g.api_user, flt, "api.calls.export")
+
+
+def csv_response(user: User, flt: calllog.CallFilter, action: str) -> Response:
+    """Record the export first (committed), then stream the rows as they are read."""
+    session = get_session()
+    if calllog.record_access(session, user, action, filters=flt.as_args()):
+        session.commit()
+    mask = current_app.config["IVR_SETTINGS"].mask_phone_numbers_in_exports
+    rows = calllog.export_rows(session, user, flt, mask=mask)
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
+    )
+
+
 @bp.get("/calls/<int:call_id>")
-@api_auth()
+@api_auth(*READERS)
 def get_call(call_id: int):  # type: ignore[no-untyped-def]
-    call = get_session().get(Call, call_id)
-    if call is None or not can_read_call(g.api_user, call):
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or not calllog.can_read(g.api_user, call):
         return api_error(404, "no such call")
+    if calllog.record_access(session, g.api_user, "api.calls.read", target=f"call:{call.id}"):
+        session.commit()
     return call_json(call, events=True)
 
 
-def can_read_call(user: User, call: Call) -> bool:
-    return user.role in ("auditor", "admin") or call.recruiter_id == user.id
+@bp.post("/calls/<int:call_id>/outcome-corrections")
+@api_auth("recruiter")
+def create_outcome_correction(call_id: int):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, 'send a JSON object like {"digit": "3", "reason": "..."}')
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or not calllog.can_read(g.api_user, call):
+        return api_error(404, "no such call")
+    try:
+        event = correct_outcome(session, call, g.api_user, body.get("digit"), body.get("reason"))
+    except CorrectionRefused as refused:
+        return api_error(refused.status, refused.reason)
+    session.commit()
+    return {"correction": event_json(event), "call": call_json(call)}, 201

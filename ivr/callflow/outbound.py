@@ -227,6 +227,13 @@ def _save_outcome(
         detail={"digit": code.digit, "label": code.label, "attempt": attempt},
         actor=call.recruiter,
     )
+    apply_outcome_effects(session, call, code, call.recruiter)
+
+
+def apply_outcome_effects(
+    session: Session, call: Call, code: OutcomeCode, actor: User | None
+) -> None:
+    """What an outcome means for the candidate: a new pipeline stage, or do-not-call."""
     candidate = call.candidate
     if candidate is None:
         return
@@ -236,7 +243,7 @@ def _save_outcome(
             call,
             "candidate.stage_changed",
             detail={"from": candidate.stage, "to": code.sets_stage, "because": code.label},
-            actor=call.recruiter,
+            actor=actor,
         )
         candidate.stage = code.sets_stage
     if code.marks_do_not_call and not candidate.do_not_call:
@@ -246,7 +253,7 @@ def _save_outcome(
             call,
             "candidate.do_not_call",
             detail={"because": code.label},
-            actor=call.recruiter,
+            actor=actor,
         )
 
 

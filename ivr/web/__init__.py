@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
 
-from ivr.web import auth, callbacks, calls  # noqa: E402,F401  (routes register on bp)
+from ivr.web import admin, auth, callbacks, calls, log  # noqa: E402,F401  (routes register on bp)

@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 
 
 def home_for(user: User) -> str:
+    if user.role == "auditor":
+        return url_for("web.call_log")
+    if user.role == "admin":
+        return url_for("web.admin_users")
     return url_for("web.calls_dashboard")
 
 

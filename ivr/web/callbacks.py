@@ -6,8 +6,8 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ivr.api.calls import can_read_call
 from ivr.callflow.events import record_event
+from ivr.calllog import can_read, record_access
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.telephony import TelephonyError, gateway
@@ -19,9 +19,12 @@ from models import Call, CallbackTask, Candidate
 @bp.get("/calls/<int:call_id>/recording")
 @role_required()
 def call_recording(call_id: int):  # type: ignore[no-untyped-def]
-    call = get_session().get(Call, call_id)
+    session = get_session()
+    call = session.get(Call, call_id)
     if call is None or not call.recording_url or not _can_hear(call):
         abort(404)
+    if record_access(session, current_user, "web.recording.play", target=f"call:{call.id}"):
+        session.commit()
     try:
         audio = gateway().fetch_recording(call.recording_url)
     except TelephonyError as exc:
@@ -30,7 +33,7 @@ def call_recording(call_id: int):  # type: ignore[no-untyped-def]
 
 
 def _can_hear(call: Call) -> bool:
-    if can_read_call(current_user, call):
+    if can_read(current_user, call):
         return True
     # A team voicemail (no recruiter yet) is for every recruiter to hear and return.
     task = get_session().scalar(

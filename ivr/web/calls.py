@@ -9,15 +9,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ivr.api.calls import can_read_call
 from ivr.callflow.inbound import open_callbacks
 from ivr.callflow.outbound import CallRefused, active_call_for
+from ivr.calllog import can_read
 from ivr.db import get_session
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
 from ivr.web import bp
 from ivr.web.forms import ActionForm
+from ivr.web.log import record_candidate_view
 from models import Call, Candidate
 
 HISTORY_ON_DASHBOARD = 5
@@ -76,16 +77,16 @@ def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/calls/<int:call_id>.json")
-@role_required()
+@role_required("recruiter", "auditor")
 def call_status(call_id: int):  # type: ignore[no-untyped-def]
     call = get_session().get(Call, call_id)
-    if call is None or not can_read_call(current_user, call):
+    if call is None or not can_read(current_user, call):
         return {"error": "no such call"}, 404
     return call_json(call)
 
 
 @bp.get("/candidates/<int:candidate_id>")
-@role_required()
+@role_required("recruiter", "auditor")
 def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     candidate = session.get(Candidate, candidate_id)
@@ -99,4 +100,5 @@ def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
         .options(selectinload(Call.outcome), selectinload(Call.recruiter))
         .order_by(Call.id.desc())
     ).all()
+    record_candidate_view(candidate)
     return render_template("candidate.html", candidate=candidate, calls=calls)

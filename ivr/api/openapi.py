@@ -1,0 +1,377 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3 document for every JSON endpoint. A test runs
+schemathesis against it, so a response that drifts from this document fails the build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivr.api import bp
+from ivr.calllog import DIRECTIONS
+from models.call import STATUS_RANK
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+STR: dict[str, Any] = {"type": "string"}
+INT: dict[str, Any] = {"type": "integer"}
+TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+BOOL = ["true", "false"]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(description: str, ref: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+UNAUTHORIZED = _error("No bearer token, or the token is invalid or revoked.")
+FORBIDDEN = _error("The token's user has a role this endpoint is not for.")
+BAD_REQUEST = _error("A parameter cannot be used; `field` names it.")
+
+CALL_FILTERS: list[dict[str, Any]] = [
+    {
+        "name": "since",
+        "in": "query",
+        "description": "Calls created at or after this ISO-8601 date or date-time (UTC if naive).",
+        "schema": STR,
+    },
+    {
+        "name": "until",
+        "in": "query",
+        "description": "Calls created before this date-time; a bare date includes that whole day.",
+        "schema": STR,
+    },
+    {"name": "recruiter_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "candidate_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "direction", "in": "query", "schema": {"type": "string", "enum": list(DIRECTIONS)}},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_RANK)}},
+    {
+        "name": "outcome",
+        "in": "query",
+        "description": "An outcome digit, or `none` for calls without an outcome.",
+        "schema": {"type": "string", "pattern": "^([0-9]|none)$"},
+    },
+    {"name": "has_voicemail", "in": "query", "schema": {"type": "string", "enum": BOOL}},
+    {
+        "name": "order",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["newest", "oldest"], "default": "newest"},
+    },
+]
+
+CALL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "direction", "status", "created_at", "outcome_state", "is_voicemail"],
+    "properties": {
+        "id": INT,
+        "direction": {"type": "string", "enum": ["outbound", "inbound"]},
+        "status": {"type": "string", "enum": list(STATUS_RANK)},
+        "disposition": _nullable(STR),
+        "candidate_id": _nullable(INT),
+        "candidate_name": _nullable(STR),
+        "recruiter_id": _nullable(INT),
+        "company_number": STR,
+        "call_sid": _nullable(STR),
+        "child_call_sid": _nullable(STR),
+        "candidate_leg_status": _nullable(STR),
+        "created_at": TIME,
+        "answered_at": _nullable(TIME),
+        "ended_at": _nullable(TIME),
+        "duration": _nullable(INT),
+        "talk_duration": _nullable(INT),
+        "outcome_state": {"type": "string", "enum": ["recorded", "pending", "not recorded"]},
+        "outcome": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "digit": STR,
+                "label": STR,
+                "recorded_at": _nullable(TIME),
+                "recorded_by_id": _nullable(INT),
+            },
+        },
+        "recording_url": _nullable(STR),
+        "is_voicemail": {"type": "boolean"},
+        "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": STR, "field": STR},
+    },
+    "Call": CALL_SCHEMA,
+    "Event": {
+        "type": "object",
+        "required": ["id", "at", "kind", "source"],
+        "properties": {
+            "id": INT,
+            "at": TIME,
+            "kind": STR,
+            "source": STR,
+            "call_sid": _nullable(STR),
+            "actor_id": _nullable(INT),
+            "detail": {"type": "object"},
+            "payload": {"type": "object", "description": "What Twilio sent, verbatim."},
+        },
+    },
+    "CallPage": {
+        "type": "object",
+        "required": ["calls", "next_cursor", "filters"],
+        "properties": {
+            "calls": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}},
+            "next_cursor": _nullable(STR),
+            "filters": {"type": "object", "additionalProperties": STR},
+        },
+    },
+    "Correction": {
+        "type": "object",
+        "required": ["correction", "call"],
+        "properties": {
+            "correction": {"$ref": "#/components/schemas/Event"},
+            "call": {"$ref": "#/components/schemas/Call"},
+        },
+    },
+    "AccessRecordPage": {
+        "type": "object",
+        "required": ["access_records", "next_before"],
+        "properties": {
+            "access_records": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "seq", "at", "user_id", "action"],
+                    "properties": {
+                        "id": INT,
+                        "seq": INT,
+                        "at": TIME,
+                        "user_id": INT,
+                        "user_name": STR,
+                        "action": STR,
+                        "target": STR,
+                        "filters": {"type": "object"},
+                        "ip": STR,
+                        "hash": STR,
+                    },
+                },
+            },
+            "next_before": _nullable(INT),
+        },
+    },
+}
+
+CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": INT}
+
+PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "summary": "Liveness and database readiness.",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The service and its database answer.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {"status": {"type": "string", "enum": ["ok"]}},
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    },
+    "/me": {
+        "get": {
+            "summary": "Whose token this is.",
+            "responses": {
+                "200": {
+                    "description": "The token's user.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "name", "email", "role"],
+                                "properties": {
+                                    "id": INT,
+                                    "name": STR,
+                                    "email": STR,
+                                    "role": {
+                                        "type": "string",
+                                        "enum": ["recruiter", "auditor", "admin"],
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "401": UNAUTHORIZED,
+            },
+        }
+    },
+    "/calls": {
+        "get": {
+            "summary": "The call log: filtered, newest first, in keyset pages.",
+            "description": "Recruiters see their own calls and their candidates'; auditors "
+            "see every call, and each read is recorded. Pass `next_cursor` back as `cursor` "
+            "with the same filters for the next page; rows added meanwhile never shift a page.",
+            "x-roles": ["recruiter", "auditor"],
+            "parameters": [
+                *CALL_FILTERS,
+                {"name": "cursor", "in": "query", "schema": STR},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                },
+            ],
+            "responses": {
+                "200": _json("A page of calls.", "CallPage"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+            },
+        },
+        "post": {
+            "summary": "One-click call: ring the recruiter, then bridge them to the candidate.",
+            "x-roles": ["recruiter"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["candidate_id"],
+                            "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _json("The call, ringing the recruiter's phone.", "Call"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": _error("Not a recruiter, or not this recruiter's candidate."),
+                "404": _error("No such candidate."),
+                "409": _error("A call is already live for this recruiter."),
+                "422": _error("The call cannot be placed (do-not-call, no phone...)."),
+                "502": _error("The phone network refused or could not be reached."),
+            },
+        },
+    },
+    "/calls.csv": {
+        "get": {
+            "summary": "Export the filtered call log as CSV, streamed.",
+            "description": "A header row, then one row per call; times are ISO-8601 UTC. "
+            "Phone numbers are masked when MASK_PHONE_NUMBERS_IN_EXPORTS is set.",
+            "x-roles": ["recruiter", "auditor"],
+            "parameters": CALL_FILTERS,
+            "responses": {
+                "200": {"description": "CSV", "content": {"text/csv": {"schema": STR}}},
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+            },
+        }
+    },
+    "/calls/{call_id}": {
+        "get": {
+            "summary": "One call with its full event timeline.",
+            "x-roles": ["recruiter", "auditor"],
+            "parameters": [CALL_ID],
+            "responses": {
+                "200": _json("The call and its events.", "Call"),
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "404": _error("No such call, or not one this user may read."),
+            },
+        }
+    },
+    "/calls/{call_id}/outcome-corrections": {
+        "post": {
+            "summary": "Correct a call's outcome; the original stays in the timeline.",
+            "x-roles": ["recruiter"],
+            "parameters": [CALL_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["digit", "reason"],
+                            "properties": {
+                                "digit": {"type": "string", "pattern": "^[0-9]$"},
+                                "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _json("The correction event and the call as it now stands.", "Correction"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": _error("Not the recruiter who made the call."),
+                "404": _error("No such call, or not one this user may read."),
+                "409": _error("The call is live, or already has that outcome."),
+                "422": _error("No such active outcome digit, or no reason given."),
+            },
+        }
+    },
+    "/access-records": {
+        "get": {
+            "summary": "Who read the call log, newest first (admins).",
+            "x-roles": ["admin"],
+            "parameters": [
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                },
+            ],
+            "responses": {
+                "200": _json("A page of access records.", "AccessRecordPage"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+            },
+        }
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Recruiter phone API",
+        "version": "1",
+        "description": "Bearer tokens (`flask --app ivr create-user` prints one). "
+        'Every error is JSON: `{"error": reason}`.',
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": SCHEMAS,
+    },
+    "paths": PATHS,
+}
+
+
+@bp.get("/openapi.json")
+def openapi_document():  # type: ignore[no-untyped-def]
+    return DOCUMENT

@@ -1,0 +1,138 @@
+"""The call log for auditors (every call) and recruiters (their own): filter, page, open a
+call's timeline, export CSV. Every auditor read is recorded."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ivr import calllog
+from ivr.api.calls import csv_response
+from ivr.callflow.corrections import CorrectionRefused, correct_outcome
+from ivr.db import get_session
+from ivr.security import role_required
+from ivr.web import bp
+from ivr.web.forms import ActionForm
+from models import Call, CallbackTask, CallEvent, Candidate, OutcomeCode, User
+from models.call import STATUS_RANK
+from models.outcome import active_outcomes
+
+READERS = ("recruiter", "auditor")
+
+
+def _filter_choices() -> dict[str, object]:
+    session = get_session()
+    recruiters = session.scalars(
+        select(User).where(User.role == "recruiter").order_by(User.name)
+    ).all()
+    if current_user.role == "recruiter":
+        recruiters = [u for u in recruiters if u.id == current_user.id]
+    return {
+        "recruiters": recruiters,
+        "statuses": list(STATUS_RANK),
+        "outcomes": session.scalars(select(OutcomeCode).order_by(OutcomeCode.digit)).all(),
+    }
+
+
+@bp.get("/log")
+@role_required(*READERS)
+def call_log():  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        flt = calllog.CallFilter.from_args(request.args)
+        limit = calllog.parse_limit(request.args.get("limit"))
+        page = calllog.page_of_calls(session, current_user, flt, request.args.get("cursor"), limit)
+    except calllog.FilterError as bad:
+        return (
+            render_template(
+                "log.html",
+                error=str(bad),
+                args=request.args,
+                page=None,
+                flt=None,
+                **_filter_choices(),
+            ),
+            400,
+        )
+    if calllog.record_access(session, current_user, "web.log.view", filters=flt.as_args()):
+        session.commit()
+    return render_template(
+        "log.html", error=None, args=request.args, page=page, flt=flt, **_filter_choices()
+    )
+
+
+@bp.get("/log.csv")
+@role_required(*READERS)
+def call_log_csv():  # type: ignore[no-untyped-def]
+    try:
+        flt = calllog.CallFilter.from_args(request.args)
+    except calllog.FilterError as bad:
+        return {"error": str(bad), "field": bad.field}, 400
+    return csv_response(current_user, flt, "web.log.export")
+
+
+def _readable_call(call_id: int) -> Call:
+    call = get_session().get(Call, call_id)
+    if call is None or not calllog.can_read(current_user, call):
+        abort(404)
+    return call
+
+
+@bp.get("/calls/<int:call_id>")
+@role_required(*READERS)
+def call_detail(call_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    call = _readable_call(call_id)
+    events = session.scalars(
+        select(CallEvent)
+        .where(CallEvent.call_id == call.id)
+        .options(selectinload(CallEvent.actor))
+        .order_by(CallEvent.seq)
+    ).all()
+    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
+    if calllog.record_access(session, current_user, "web.call.view", target=f"call:{call.id}"):
+        session.commit()
+    can_correct = (
+        current_user.role == "recruiter"
+        and call.recruiter_id == current_user.id
+        and not call.is_active
+    )
+    return render_template(
+        "call_detail.html",
+        call=call,
+        events=events,
+        task=task,
+        can_correct=can_correct,
+        outcomes=active_outcomes(session) if can_correct else [],
+        form=ActionForm(),
+    )
+
+
+@bp.post("/calls/<int:call_id>/outcome-corrections")
+@role_required("recruiter")
+def correct_call_outcome(call_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = _readable_call(call_id)
+    try:
+        correct_outcome(
+            session, call, current_user, request.form.get("digit"), request.form.get("reason")
+        )
+    except CorrectionRefused as refused:
+        session.rollback()
+        flash(f"Outcome not corrected: {refused.reason}.", "error")
+        return redirect(url_for("web.call_detail", call_id=call_id)), 303
+    session.commit()
+    flash("Outcome corrected; the original stays in the timeline.", "info")
+    return redirect(url_for("web.call_detail", call_id=call_id)), 303
+
+
+def record_candidate_view(candidate: Candidate) -> None:
+    session = get_session()
+    if calllog.record_access(
+        session, current_user, "web.candidate.view", target=f"candidate:{candidate.id}"
+    ):
+        session.commit()
