@@ -86,14 +86,6 @@ class TelephonyGateway:
         except (TwilioException, OSError) as exc:
             raise TelephonyError("the phone network could not be reached") from exc
 
-
-def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions["telephony"] = TelephonyGateway(settings)
-
-
-def gateway() -> TelephonyGateway:
-    return current_app.extensions["telephony"]
-
     def fetch_recording(self, recording_url: str) -> bytes:
         """The audio of a recording, fetched with the account's credentials (WAV)."""
         # Only our own REST base: a stored URL must never make us send credentials elsewhere.
@@ -106,3 +98,11 @@ def gateway() -> TelephonyGateway:
         if response.status_code != 200:
             raise TelephonyError(f"the recording could not be fetched ({response.status_code})")
         return response.content
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions["telephony"] = TelephonyGateway(settings)
+
+
+def gateway() -> TelephonyGateway:
+    return current_app.extensions["telephony"]

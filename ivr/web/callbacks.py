@@ -17,7 +17,7 @@ from models import Call, CallbackTask, Candidate
 
 
 @bp.get("/calls/<int:call_id>/recording")
-@role_required()
+@role_required("recruiter", "auditor")
 def call_recording(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     call = session.get(Call, call_id)

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from models import ROLES
@@ -29,13 +30,13 @@ class ActionForm(FlaskForm):
 class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     phone = StringField("Phone (E.164)", validators=[Optional(), Length(max=32)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     phone = StringField("Phone (E.164)", validators=[Optional(), Length(max=32)])
     hunt_order = IntegerField("Hunt order", validators=[Optional(), NumberRange(min=1, max=99)])
     is_available = BooleanField("Takes calls")
@@ -45,6 +46,8 @@ class EditUserForm(FlaskForm):
 class OutcomeCodeForm(FlaskForm):
     digit = StringField("Digit", validators=[DataRequired(), Regexp(r"^[0-9]$")])
     label = StringField("Label", validators=[DataRequired(), Length(max=80)])
-    sets_stage = SelectField("Sets stage", choices=[("", "no change")] + [(s, s) for s in STAGES])
+    sets_stage = SelectField(
+        "Sets stage", choices=[SelectChoice("", "no change"), *(SelectChoice(s) for s in STAGES)]
+    )
     marks_do_not_call = BooleanField("Marks do-not-call")
     is_active = BooleanField("Active", default=True)

@@ -1,0 +1,156 @@
+"""Every page and API endpoint against every role (issue 5). A wrong role gets 403 (signed
+out: the login page or 401) and nothing in the database changes. A new endpoint fails
+test_every_endpoint_is_in_the_matrix until someone decides who may use it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from models import Base, Call
+from tests.conftest import COMPANY_NUMBER
+
+ROLES = ("recruiter", "auditor", "admin")
+PUBLIC = "public"
+ANY = ("recruiter", "auditor", "admin")
+READERS = ("recruiter", "auditor")
+
+# endpoint -> (method, who may use it)
+MATRIX: dict[str, tuple[str, Any]] = {
+    "web.index": ("GET", PUBLIC),
+    "web.login": ("GET", PUBLIC),
+    "web.logout": ("POST", ANY),
+    "web.calls_dashboard": ("GET", ("recruiter",)),
+    "web.call_candidate": ("POST", ("recruiter",)),
+    "web.call_status": ("GET", READERS),
+    "web.call_detail": ("GET", READERS),
+    "web.call_recording": ("GET", READERS),
+    "web.attach_call": ("POST", ("recruiter",)),
+    "web.correct_call_outcome": ("POST", ("recruiter",)),
+    "web.candidate_detail": ("GET", READERS),
+    "web.call_log": ("GET", READERS),
+    "web.call_log_csv": ("GET", READERS),
+    "web.admin_users": ("GET", ("admin",)),
+    "web.admin_create_user": ("POST", ("admin",)),
+    "web.admin_update_user": ("POST", ("admin",)),
+    "web.admin_outcome_codes": ("GET", ("admin",)),
+    "web.admin_save_outcome_code": ("POST", ("admin",)),
+    "web.admin_access_log": ("GET", ("admin",)),
+    "web.admin_settings": ("GET", ("admin",)),
+    "api.health": ("GET", PUBLIC),
+    "api.openapi_document": ("GET", PUBLIC),
+    "api.me": ("GET", ANY),
+    "api.create_call": ("POST", ("recruiter",)),
+    "api.list_calls": ("GET", READERS),
+    "api.export_calls": ("GET", READERS),
+    "api.get_call": ("GET", READERS),
+    "api.create_outcome_correction": ("POST", ("recruiter",)),
+    "api.list_access_records": ("GET", ("admin",)),
+}
+# Twilio's webhooks answer to signatures, not roles (tests/test_security.py); static is public.
+NOT_ROLE_CHECKED = ("voice.", "static", "web.static")
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith(NOT_ROLE_CHECKED)
+    }
+
+    assert endpoints == set(MATRIX)
+
+
+@pytest.fixture
+def people(make_user, make_candidate, session):
+    users = {role: make_user(role, name=f"{role} person") for role in ROLES}
+    candidate = make_candidate(owner=users["recruiter"])
+    call = Call(direction="outbound", recruiter_id=users["recruiter"].id,
+                candidate_id=candidate.id, company_number=COMPANY_NUMBER, status="completed",
+                recording_url="http://127.0.0.1:9/Recordings/RE1")  # fmt: skip
+    session.add(call)
+    session.commit()
+    return users, candidate, call
+
+
+def _url(app, endpoint: str, candidate, call, users) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"call_id": call.id, "candidate_id": candidate.id, "user_id": users["auditor"].id}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+def _snapshot(session) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table.name: sorted(
+            (tuple(map(repr, row)) for row in session.execute(text(f"SELECT * FROM {table.name}"))),
+        )
+        for table in Base.metadata.sorted_tables
+    }
+
+
+def _request(app, api_token, method, url, user):
+    client = app.test_client()
+    headers = {}
+    if url.startswith("/api/"):
+        if user is not None:
+            headers["Authorization"] = f"Bearer {api_token(user)}"
+    elif user is not None:
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = str(user.id)
+            flask_session["_fresh"] = True
+    if method == "GET":
+        return client.get(url, headers=headers)
+    if url.startswith("/api/"):
+        return client.post(
+            url, headers=headers, json={"candidate_id": 1, "digit": "1", "reason": "x"}
+        )
+    # A valid CSRF token, so what answers is the role check and not the CSRF guard.
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
+    assert token
+    return client.post(url, headers=headers, data={"csrf_token": token.group(1)})
+
+
+CASES = [(endpoint, role) for endpoint in MATRIX for role in (*ROLES, None)]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role"), CASES, ids=[f"{e}-{r or 'anonymous'}" for e, r in CASES]
+)
+def test_role_matrix(app, api_token, session, people, endpoint, role):
+    users, candidate, call = people
+    method, allowed = MATRIX[endpoint]
+    url = _url(app, endpoint, candidate, call, users)
+    user = users[role] if role else None
+    before = _snapshot(session)
+    if user is not None:
+        api_token(user)  # issue any token before the snapshot comparison starts
+        before = _snapshot(session)
+
+    response = _request(app, api_token, method, url, user)
+
+    if allowed == PUBLIC or (user is not None and role in allowed):
+        assert response.status_code not in (401, 403), (url, role, response.status_code)
+        if user is not None and not url.startswith("/api/") and endpoint != "web.logout":
+            assert not response.headers.get("Location", "").startswith("/login")
+        return
+    if user is None:
+        if url.startswith("/api/"):
+            assert response.status_code == 401
+        else:
+            assert response.status_code == 302
+            assert response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 403, (url, role, response.status_code)
+        if url.startswith("/api/"):
+            assert "error" in response.json
+    after = _snapshot(session)
+    # The token issued for this request is the only row that may differ.
+    after.pop("api_tokens", None)
+    before.pop("api_tokens", None)
+    assert after == before, f"{role} changed the database through a refused {method} {url}"
