@@ -120,8 +120,8 @@ def seed_demo() -> None:
             click.echo("database already has users; demo data not added")
             return
         recruiters = []
-        for name, email, phone in DEMO_RECRUITERS:
-            user = User(name=name, email=email, role="recruiter", phone=phone)
+        for order, (name, email, phone) in enumerate(DEMO_RECRUITERS, start=1):
+            user = User(name=name, email=email, role="recruiter", phone=phone, hunt_order=order)
             user.set_password(DEMO_PASSWORD)
             recruiters.append(user)
             session.add(user)
