@@ -335,16 +335,23 @@ def export_rows(session: Session, user: User, flt: CallFilter, *, mask: bool) ->
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
-    for partition in session.execute(stmt).partitions():
-        buffer.seek(0)
-        buffer.truncate()
-        for row in partition:
-            cells = [
-                mask_phone(value) if i in masked else _cell(value, i in text_columns)
-                for i, value in enumerate(row)
-            ]
-            writer.writerow(cells)
-        yield buffer.getvalue()
+    result = session.execute(stmt)
+    try:
+        for partition in result.partitions():
+            buffer.seek(0)
+            buffer.truncate()
+            for row in partition:
+                cells = [
+                    mask_phone(value) if i in masked else _cell(value, i in text_columns)
+                    for i, value in enumerate(row)
+                ]
+                writer.writerow(cells)
+            yield buffer.getvalue()
+    finally:
+        # End the read at once (finished or client gone), not whenever the request is torn
+        # down: on SQLite an open transaction blocks every writer.
+        result.close()
+        session.rollback()
 
 
 # Access records -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ history, recordings, each read recorded; admin users, routing, outcome codes, ac
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Iterator
 
@@ -252,3 +253,16 @@ def test_admin_sees_who_read_what(web_app, cast):
     assert settings.status_code == 200
     assert AUTH_TOKEN not in settings.text
     assert "test-secret-key" not in settings.text
+
+
+def test_the_pages_stylesheet_and_script_are_served(web_app, cast):
+    client = _signed_in(web_app, "riley@example.com")
+    page = client.get("/calls").text
+
+    assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', page)
+
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"style.css", "calls.js"}
+    for asset in assets:
+        response = client.get(asset)
+        response.close()
+        assert response.status_code == 200, asset

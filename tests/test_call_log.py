@@ -69,12 +69,16 @@ def listed(client, token, **params):
     ("params", "expected"),
     [
         ({}, ["stranger", "cat_voicemail", "cat_inbound", "bob_busy", "ann_offer", "ann_day1"]),
-        ({"order": "oldest"}, ["ann_day1", "ann_offer", "bob_busy", "cat_inbound",
-                               "cat_voicemail", "stranger"]),  # fmt: skip
+        (
+            {"order": "oldest"},
+            ["ann_day1", "ann_offer", "bob_busy", "cat_inbound", "cat_voicemail", "stranger"],
+        ),  # fmt: skip
         ({"since": "2026-11-03"}, ["stranger", "cat_voicemail", "cat_inbound", "bob_busy"]),
         ({"until": "2026-11-02"}, ["ann_offer", "ann_day1"]),
-        ({"since": "2026-11-02T09:30:00Z", "until": "2026-11-03T09:03:00+00:00"},
-         ["bob_busy", "ann_offer"]),  # fmt: skip
+        (
+            {"since": "2026-11-02T09:30:00Z", "until": "2026-11-03T09:03:00+00:00"},
+            ["bob_busy", "ann_offer"],
+        ),  # fmt: skip
         ({"recruiter_id": "riley"}, ["bob_busy", "ann_offer", "ann_day1"]),
         ({"candidate_id": "cat"}, ["cat_voicemail", "cat_inbound"]),
         ({"direction": "inbound"}, ["stranger", "cat_voicemail", "cat_inbound"]),

@@ -1,0 +1,12 @@
+"""A local stand-in for Twilio Programmable Voice: REST calls, TwiML and signed webhooks."""
+
+from simulator.engine import (
+    LegSnapshot,
+    Recording,
+    SentRequest,
+    SimClock,
+    Simulator,
+    SimulatorError,
+)
+
+__all__ = ["LegSnapshot", "Recording", "SentRequest", "SimClock", "Simulator", "SimulatorError"]

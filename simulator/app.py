@@ -1,0 +1,361 @@
+"""HTTP face of the simulator: Twilio's REST API, recordings, a control API and a dev page."""
+
+from __future__ import annotations
+
+import hmac
+import io
+import math
+import re
+import wave
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+
+from simulator.engine import (
+    API_VERSION,
+    E164,
+    LegSnapshot,
+    Simulator,
+    SimulatorError,
+    rfc2822,
+    twiml_problem,
+)
+
+WAV_RATE = 8000
+# A silent MPEG-1 Layer III frame: 32 kbit/s, 32 kHz, mono, no CRC; zero side info decodes
+# as silence, so a run of these is a valid MP3 of any length.
+MP3_FRAME = bytes([0xFF, 0xFB, 0x18, 0xC4]) + bytes(140)
+MP3_SAMPLES_PER_FRAME, MP3_RATE = 1152, 32000
+RECORDING_NAME = re.compile(r"^(RE[0-9a-f]{32})(\.wav|\.mp3|\.json)?$")
+
+
+def silent_wav(seconds: int) -> bytes:
+    """A mono 16-bit 8 kHz PCM WAV of `seconds` of silence."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(WAV_RATE)
+        out.writeframes(bytes(2 * WAV_RATE * max(seconds, 0)))
+    return buffer.getvalue()
+
+
+def silent_mp3(seconds: int) -> bytes:
+    return MP3_FRAME * max(1, math.ceil(seconds * MP3_RATE / MP3_SAMPLES_PER_FRAME))
+
+
+def twilio_error(status: int, code: int, message: str) -> Response:
+    response = jsonify(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
+    )
+    response.status_code = status
+    return response
+
+
+def _valid_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def call_resource(sim: Simulator, leg: LegSnapshot) -> dict[str, Any]:
+    """A leg shaped like Twilio's Call resource JSON."""
+    base = f"/{API_VERSION}/Accounts/{sim.account_sid}/Calls/{leg.sid}"
+    now = sim.clock.now()
+    return {
+        "account_sid": sim.account_sid,
+        "annotation": None,
+        "answered_by": None,
+        "api_version": API_VERSION,
+        "caller_name": None,
+        "date_created": rfc2822(leg.date_created or now),
+        "date_updated": rfc2822(now),
+        "direction": leg.direction,
+        "duration": str(leg.duration) if leg.duration is not None else None,
+        "end_time": rfc2822(leg.end_time) if leg.end_time else None,
+        "forwarded_from": None,
+        "from": leg.from_,
+        "from_formatted": leg.from_,
+        "group_sid": None,
+        "parent_call_sid": leg.parent_sid,
+        "phone_number_sid": None,
+        "price": None,
+        "price_unit": "USD",
+        "queue_time": "0",
+        "sid": leg.sid,
+        "start_time": rfc2822(leg.start_time) if leg.start_time else None,
+        "status": leg.state,
+        "subresource_uris": {
+            "notifications": f"{base}/Notifications.json",
+            "recordings": f"{base}/Recordings.json",
+        },
+        "to": leg.to,
+        "to_formatted": leg.to,
+        "trunk_sid": None,
+        "uri": f"{base}.json",
+    }
+
+
+def leg_json(sim: Simulator, leg: LegSnapshot) -> dict[str, Any]:
+    return {
+        "sid": leg.sid,
+        "from": leg.from_,
+        "to": leg.to,
+        "direction": leg.direction,
+        "state": leg.state,
+        "parent_sid": leg.parent_sid,
+        "waiting_for": leg.waiting_for,
+        "prompt": leg.prompt,
+        "ended": leg.ended,
+        "said": sim.said(leg.sid),
+        "played": sim.played(leg.sid),
+    }
+
+
+def create_simulator_app(sim: Simulator) -> Flask:
+    """The Flask app serving `sim`: REST under /2010-04-01, control under /control, page at /."""
+    app = Flask(__name__)
+    app.extensions["simulator"] = sim
+    api = f"/{API_VERSION}/Accounts/<account_sid>"
+
+    def authenticated() -> bool:
+        auth = request.authorization
+        return (
+            auth is not None
+            and auth.type == "basic"
+            and hmac.compare_digest(auth.username or "", sim.account_sid)
+            and hmac.compare_digest(auth.password or "", sim.auth_token)
+        )
+
+    def check_account(account_sid: str) -> Response | None:
+        if not authenticated():
+            response = twilio_error(401, 20003, "Authenticate")
+            response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            return response
+        if account_sid != sim.account_sid:
+            return twilio_error(
+                404, 20404, f"The requested resource /Accounts/{account_sid} was not found"
+            )
+        return None
+
+    @app.post(f"{api}/Calls.json")
+    def create_call(account_sid: str):  # type: ignore[no-untyped-def]
+        if (refused := check_account(account_sid)) is not None:
+            return refused
+        form = request.form
+        to, from_ = form.get("To", "").strip(), form.get("From", "").strip()
+        url, twiml = form.get("Url", "").strip(), form.get("Twiml")
+        if not to:
+            return twilio_error(400, 21201, "No 'To' number is specified")
+        if not E164.match(to):
+            return twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not from_:
+            return twilio_error(400, 21213, "No 'From' number is specified")
+        if not E164.match(from_):
+            return twilio_error(400, 21212, f"The 'From' number {from_} is not a valid number.")
+        if not url and twiml is None:
+            return twilio_error(400, 21205, "Url or Twiml parameter is required.")
+        if url and not _valid_url(url):
+            return twilio_error(400, 21205, f"Url is not a valid URL: {url}")
+        if twiml is not None and twiml_problem(twiml):
+            return twilio_error(400, 21205, "Twiml is not valid TwiML.")
+        for name in ("StatusCallback", "FallbackUrl"):
+            if form.get(name) and not _valid_url(form[name]):
+                return twilio_error(400, 21609, f"{name} is not a valid URL: {form[name]}")
+        timeout = form.get("Timeout", "60")
+        if not timeout.isdigit():
+            return twilio_error(400, 21216, f"Timeout must be a whole number, not {timeout!r}")
+        leg = sim.create_call(
+            to=to,
+            from_=from_,
+            url=url or None,
+            method=form.get("Method", "POST"),
+            twiml=twiml,
+            fallback_url=form.get("FallbackUrl") or None,
+            fallback_method=form.get("FallbackMethod", "POST"),
+            status_callback=form.get("StatusCallback") or None,
+            status_callback_method=form.get("StatusCallbackMethod", "POST"),
+            status_callback_event=form.getlist("StatusCallbackEvent"),
+            timeout=int(timeout),
+        )
+        return jsonify(call_resource(sim, leg)), 201
+
+    @app.get(f"{api}/Calls.json")
+    def list_calls(account_sid: str):  # type: ignore[no-untyped-def]
+        if (refused := check_account(account_sid)) is not None:
+            return refused
+        calls = [call_resource(sim, leg) for leg in reversed(sim.legs())]
+        return jsonify({"calls": calls, "page": 0, "page_size": len(calls), "next_page_uri": None})
+
+    @app.route(f"{api}/Calls/<call_sid>.json", methods=["GET", "POST"])
+    def call(account_sid: str, call_sid: str):  # type: ignore[no-untyped-def]
+        if (refused := check_account(account_sid)) is not None:
+            return refused
+        try:
+            leg = sim.leg(call_sid)
+        except SimulatorError:
+            return twilio_error(
+                404, 20404, f"The requested resource /Calls/{call_sid}.json was not found"
+            )
+        if request.method == "GET":
+            return jsonify(call_resource(sim, leg))
+        form = request.form
+        url = form.get("Url", "").strip() or None
+        if url and not _valid_url(url):
+            return twilio_error(400, 21205, f"Url is not a valid URL: {url}")
+        try:
+            leg = sim.update_call(
+                call_sid,
+                status=form.get("Status") or None,
+                url=url,
+                method=form.get("Method", "POST"),
+                twiml=form.get("Twiml"),
+            )
+        except SimulatorError as exc:
+            # Twilio: 21220 "Call is not in-progress. Cannot redirect."
+            return twilio_error(400, 21220, str(exc).splitlines()[0])
+        return jsonify(call_resource(sim, leg))
+
+    @app.get(f"{api}/Recordings/<name>")
+    def recording(account_sid: str, name: str):  # type: ignore[no-untyped-def]
+        if (refused := check_account(account_sid)) is not None:
+            return refused
+        matched = RECORDING_NAME.match(name)
+        found = sim.recording(matched.group(1)) if matched else None
+        if matched is None or found is None:
+            return twilio_error(
+                404, 20404, f"The requested resource /Recordings/{name} was not found"
+            )
+        extension = matched.group(2) or ".wav"
+        if extension == ".json":
+            uri = f"/{API_VERSION}/Accounts/{sim.account_sid}/Recordings/{found.sid}.json"
+            return jsonify(
+                {
+                    "account_sid": sim.account_sid,
+                    "call_sid": found.call_sid,
+                    "sid": found.sid,
+                    "duration": str(found.duration),
+                    "status": "completed",
+                    "channels": 1,
+                    "source": "RecordVerb",
+                    "date_created": rfc2822(found.date_created),
+                    "uri": uri,
+                }
+            )
+        if extension == ".mp3":
+            return Response(silent_mp3(found.duration), mimetype="audio/mpeg")
+        return Response(silent_wav(found.duration), mimetype="audio/x-wav")
+
+    # Control API: what a test or a developer does with the phones. -----------------------
+
+    def done(payload: dict[str, Any], status: int = 200):  # type: ignore[no-untyped-def]
+        if request.is_json:
+            return jsonify(payload), status
+        return redirect(url_for("index"))
+
+    def refused(message: str, status: int):  # type: ignore[no-untyped-def]
+        if request.is_json:
+            return jsonify({"error": message}), status
+        return redirect(url_for("index", error=message.splitlines()[0]))
+
+    def data() -> dict[str, Any]:
+        if request.is_json:
+            return request.get_json(silent=True) or {}
+        return request.form.to_dict()
+
+    @app.post("/control/calls")
+    def control_incoming():  # type: ignore[no-untyped-def]
+        body = data()
+        from_, to = str(body.get("from", "")).strip(), str(body.get("to", "")).strip()
+        if not from_ or not to:
+            return refused("from and to are required", 400)
+        try:
+            sid = sim.incoming_call(from_, to)
+        except SimulatorError as exc:
+            return refused(str(exc), 400)
+        return done({"sid": sid}, 201)
+
+    @app.get("/control/calls")
+    def control_list():  # type: ignore[no-untyped-def]
+        return jsonify({"calls": [leg_json(sim, leg) for leg in sim.legs()]})
+
+    @app.get("/control/calls/<sid>")
+    def control_show(sid: str):  # type: ignore[no-untyped-def]
+        try:
+            return jsonify(leg_json(sim, sim.leg(sid)))
+        except SimulatorError as exc:
+            return jsonify({"error": str(exc).splitlines()[0]}), 404
+
+    @app.get("/control/requests")
+    def control_requests():  # type: ignore[no-untyped-def]
+        return jsonify(
+            {
+                "requests": [
+                    {
+                        "kind": r.kind,
+                        "call_sid": r.call_sid,
+                        "method": r.method,
+                        "url": r.url,
+                        "params": r.params,
+                        "status": r.status,
+                        "error": r.error,
+                    }
+                    for r in sim.requests
+                ],
+                "errors": sim.errors,
+            }
+        )
+
+    @app.post("/control/calls/<sid>/<action>")
+    def control_action(sid: str, action: str):  # type: ignore[no-untyped-def]
+        body = data()
+        try:
+            if action == "answer":
+                sim.answer(sid)
+            elif action == "busy":
+                sim.busy(sid)
+            elif action == "no-answer":
+                sim.no_answer(sid)
+            elif action == "fail":
+                sim.fail(sid)
+            elif action == "hangup":
+                sim.hangup(sid)
+            elif action == "silence":
+                sim.silence(sid)
+            elif action == "press":
+                sim.press(sid, str(body.get("digits", "")))
+            elif action == "record":
+                seconds = str(body.get("seconds", "5"))
+                if not seconds.isdigit():
+                    return refused("seconds must be a whole number", 400)
+                sim.record(
+                    sid,
+                    int(seconds),
+                    finish_key=str(body["finish_key"]) if body.get("finish_key") else None,
+                    hang_up=str(body.get("hang_up", "")).lower() in ("1", "true", "yes", "on"),
+                )
+            else:
+                return refused(f"unknown action {action!r}", 404)
+        except SimulatorError as exc:
+            missing = str(exc).startswith("no call leg")
+            return refused(str(exc), 404 if missing else 409)
+        return done({"sid": sid, "action": action})
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        legs = sim.legs()
+        return render_template(
+            "dev.html",
+            legs=[(leg, sim.said(leg.sid)) for leg in reversed(legs)],
+            numbers=list(sim.numbers),
+            error=request.args.get("error"),
+            live=any(not leg.ended for leg in legs),
+            errors=sim.errors,
+        )
+
+    return app

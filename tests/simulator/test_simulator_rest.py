@@ -1,0 +1,234 @@
+"""The REST API as the real twilio client sees it: create, fetch, update, auth and errors."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from simulator import Simulator
+from tests.simulator.fakes import ACCOUNT_SID, AUTH_TOKEN, COMPANY, RECRUITER, FakeApp
+
+EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+def _menu(action: str) -> VoiceResponse:
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=5)
+    gather.say("Press 1 to connect.")
+    return response
+
+
+def _place(client: Client, fake: FakeApp, events: list[str] | None = None) -> str:
+    call = client.calls.create(
+        to=RECRUITER,
+        from_=COMPANY,
+        url=fake.url("/answer"),
+        method="POST",
+        status_callback=fake.url("/status"),
+        status_callback_method="POST",
+        status_callback_event=events or EVENTS,
+        timeout=20,
+    )
+    return call.sid
+
+
+def test_create_returns_a_queued_call_that_rings_until_answered(
+    sim: Simulator, client: Client, fake: FakeApp
+) -> None:
+    call = client.calls.create(to=RECRUITER, from_=COMPANY, url=fake.url("/answer"))
+
+    leg = sim.wait_for(sid=call.sid, waiting_for_input="answer")
+
+    assert call.sid.startswith("CA")
+    assert len(call.sid) == 34
+    assert call.status == "queued"
+    assert call.direction == "outbound-api"
+    assert (call.to, call._from) == (RECRUITER, COMPANY)
+    assert call.date_created is not None
+    assert leg.state == "ringing"
+    assert leg.ring_timeout == 60
+    assert client.calls(call.sid).fetch().status == "ringing"
+    assert fake.to("/answer") == []
+
+
+def test_status_callbacks_arrive_in_order_with_sequence_numbers(
+    sim: Simulator, client: Client, fake: FakeApp
+) -> None:
+    fake.on("/answer", _menu(fake.url("/screen")))
+    sid = _place(client, fake)
+    sim.answer(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
+    sim.wait_for(sid=sid, waiting_for_input="digits")
+    sim.clock.advance(75)
+
+    sim.hangup(sid)
+    sim.wait_for(sid=sid, state="completed")
+
+    callbacks = fake.to("/status")
+    assert [c.form["CallStatus"] for c in callbacks] == [
+        "initiated",
+        "ringing",
+        "in-progress",
+        "completed",
+    ]
+    assert [c.form["SequenceNumber"] for c in callbacks] == ["0", "1", "2", "3"]
+    for callback in callbacks:
+        assert callback.form["CallbackSource"] == "call-progress-events"
+        assert callback.form["CallSid"] == sid
+        assert callback.form["AccountSid"] == ACCOUNT_SID
+        assert callback.form["Direction"] == "outbound-api"
+        assert callback.form["ApiVersion"] == "2010-04-01"
+        assert parsedate_to_datetime(callback.form["Timestamp"]).tzinfo is not None
+    assert callbacks[-1].form["CallDuration"] == "75"
+    assert callbacks[-1].form["Duration"] == "2"
+    answer = fake.to("/answer")[0].form
+    assert answer["CallStatus"] == "in-progress"
+    assert answer["From"] == COMPANY
+
+
+def test_only_requested_status_events_are_sent(
+    sim: Simulator, client: Client, fake: FakeApp
+) -> None:
+    sid = _place(client, fake, events=["completed"])
+
+    sim.no_answer(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
+    leg = sim.wait_for(sid=sid, state="no-answer")
+
+    assert [c.form["CallStatus"] for c in fake.to("/status")] == ["no-answer"]
+    assert fake.to("/status")[0].form["SequenceNumber"] == "0"
+    assert fake.to("/answer") == []
+    assert leg.ended
+
+
+@pytest.mark.parametrize(("act", "status"), [("busy", "busy"), ("fail", "failed")])
+def test_a_call_that_is_not_picked_up_ends_with_that_status(
+    sim: Simulator, client: Client, fake: FakeApp, act: str, status: str
+) -> None:
+    sid = _place(client, fake)
+
+    getattr(sim, act)(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
+    sim.wait_for(sid=sid, state=status)
+
+    assert [c.form["CallStatus"] for c in fake.to("/status")] == ["initiated", "ringing", status]
+    assert client.calls(sid).fetch().status == status
+
+
+def test_rest_hangup_ends_a_call_in_progress(sim: Simulator, client: Client, fake: FakeApp) -> None:
+    fake.on("/answer", _menu(fake.url("/screen")))
+    sid = _place(client, fake)
+    sim.answer(sid)
+    sim.wait_for(sid=sid, waiting_for_input="digits")
+
+    client.calls(sid).update(status="completed")
+    sim.wait_for(sid=sid, state="completed")
+
+    assert fake.to("/status")[-1].form["CallStatus"] == "completed"
+    assert fake.to("/screen") == []
+
+
+def test_rest_hangup_of_a_ringing_call_cancels_it(
+    sim: Simulator, client: Client, fake: FakeApp
+) -> None:
+    sid = _place(client, fake)
+    sim.wait_for(sid=sid, waiting_for_input="answer")
+
+    client.calls(sid).update(status="completed")
+    sim.wait_for(sid=sid, state="canceled")
+
+    assert fake.to("/status")[-1].form["CallStatus"] == "canceled"
+    assert fake.to("/answer") == []
+
+
+def test_rest_redirect_leaves_the_current_verb_for_the_new_url(
+    sim: Simulator, client: Client, fake: FakeApp
+) -> None:
+    fake.on("/answer", _menu(fake.url("/screen")))
+    elsewhere = VoiceResponse()
+    elsewhere.say("Moved along.")
+    fake.on("/elsewhere", elsewhere)
+    sid = _place(client, fake)
+    sim.answer(sid)
+    sim.wait_for(sid=sid, waiting_for_input="digits")
+
+    client.calls(sid).update(url=fake.url("/elsewhere"), method="POST")
+    sim.wait_for(sid=sid, state="completed")
+
+    assert sim.said(sid) == ["Press 1 to connect.", "Moved along."]
+    assert fake.to("/elsewhere")[0].form["CallSid"] == sid
+    assert fake.to("/screen") == []
+
+
+def test_create_with_inline_twiml_runs_it_on_answer(sim: Simulator, client: Client) -> None:
+    call = client.calls.create(
+        to=RECRUITER, from_=COMPANY, twiml="<Response><Say>Inline.</Say></Response>"
+    )
+
+    sim.answer(sim.wait_for(sid=call.sid, waiting_for_input="answer").sid)
+    sim.wait_for(sid=call.sid, state="completed")
+
+    assert sim.said(call.sid) == ["Inline."]
+
+
+def test_bad_credentials_are_refused_with_401(sim: Simulator, fake: FakeApp) -> None:
+    wrong = Client(ACCOUNT_SID, "not-the-token")
+    wrong.api.base_url = sim.base_url
+
+    with pytest.raises(TwilioRestException) as refused:
+        wrong.calls.create(to=RECRUITER, from_=COMPANY, url=fake.url("/answer"))
+
+    assert refused.value.status == 401
+    assert refused.value.code == 20003
+    wrong.http_client.session.close()
+    assert sim.legs() == []
+
+
+def test_missing_auth_is_refused_with_twilio_error_json(sim: Simulator) -> None:
+    url = f"{sim.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
+
+    response = requests.post(url, data={"To": RECRUITER}, timeout=5)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == 20003
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        ({"From": COMPANY, "Url": "http://x.test/a"}, 21201),
+        ({"To": "5551234", "From": COMPANY, "Url": "http://x.test/a"}, 21211),
+        ({"To": RECRUITER, "From": COMPANY}, 21205),
+        ({"To": RECRUITER, "From": COMPANY, "Url": "not a url"}, 21205),
+    ],
+)
+def test_invalid_create_is_refused_with_400_twilio_error(
+    sim: Simulator, form: dict[str, str], code: int
+) -> None:
+    url = f"{sim.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
+
+    response = requests.post(url, data=form, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == 400
+    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
+    assert body["message"]
+
+
+def test_bad_to_raises_twilio_rest_exception_in_the_client(sim: Simulator, client: Client) -> None:
+    with pytest.raises(TwilioRestException) as refused:
+        client.calls.create(to="12", from_=COMPANY, url="http://x.test/a")
+
+    assert (refused.value.status, refused.value.code) == (400, 21211)
+
+
+def test_unknown_call_sid_is_404(sim: Simulator, client: Client) -> None:
+    with pytest.raises(TwilioRestException) as missing:
+        client.calls("CA" + "0" * 32).update(status="completed")
+
+    assert (missing.value.status, missing.value.code) == (404, 20404)
