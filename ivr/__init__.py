@@ -6,9 +6,11 @@ from collections.abc import Mapping
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from ivr import db
 from ivr.config import Settings, load_settings
+from models.base import MAX_ID
 
 
 def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | None = None) -> Flask:
@@ -25,6 +27,8 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
             x_port=settings.proxy_count,
             x_prefix=settings.proxy_count,
         )
+    # <id:...> in routes: a positive 32-bit id; anything else is a 404 before the view runs.
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app, settings.database_url)
 
     from ivr import cli, errors, security, telephony
@@ -35,6 +39,11 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def _register_blueprints(app: Flask) -> None:

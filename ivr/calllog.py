@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ivr.serialize import iso
 from models import AccessRecord, Call, Candidate, OutcomeCode, User
+from models.base import MAX_ID
 from models.call import STATUS_RANK
 
 PAGE_SIZE = 50
@@ -50,8 +51,8 @@ def _parse_time(field: str, raw: str, *, end: bool) -> datetime:
 
 
 def _parse_id(field: str, raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
-        raise FilterError(field, f"{raw!r} is not a positive whole number")
+    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+        raise FilterError(field, f"{raw!r} is not an id (a whole number from 1 to {MAX_ID})")
     return int(raw)
 
 

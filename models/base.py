@@ -22,6 +22,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Primary keys are 32-bit on PostgreSQL: an id beyond this names nothing, and must not reach
+# the database (where it would be an error rather than "not found").
+MAX_ID = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC: SQLite keeps no offset, so the type normalises both."""
 

@@ -11,6 +11,7 @@ from ivr.db import get_session
 from ivr.security import api_auth, api_error
 from ivr.serialize import iso
 from models import AccessRecord
+from models.base import MAX_ID
 
 MAX_LIMIT = 200
 
@@ -19,7 +20,7 @@ MAX_LIMIT = 200
 @api_auth("admin")
 def list_access_records():  # type: ignore[no-untyped-def]
     before, limit = request.args.get("before", ""), request.args.get("limit", "50")
-    if before and not (before.isdigit() and len(before) < 19):
+    if before and not (before.isdigit() and len(before) <= 10 and 1 <= int(before) <= MAX_ID):
         return api_error(400, "before must be the id of an access record", field="before")
     if not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):
         return api_error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")

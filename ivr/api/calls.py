@@ -14,6 +14,7 @@ from ivr.placement import place_outbound_call
 from ivr.security import api_auth, api_error
 from ivr.serialize import call_json, event_json
 from models import Call, User
+from models.base import MAX_ID
 
 READERS = ("recruiter", "auditor")
 
@@ -27,6 +28,8 @@ def create_call():  # type: ignore[no-untyped-def]
     candidate_id = body.get("candidate_id")
     if isinstance(candidate_id, bool) or not isinstance(candidate_id, int) or candidate_id < 1:
         return api_error(400, "candidate_id must be a positive integer")
+    if candidate_id > MAX_ID:
+        return api_error(404, "no such candidate")
     session = get_session()
     try:
         call = place_outbound_call(session, g.api_user, candidate_id)
@@ -78,7 +81,7 @@ def csv_response(user: User, flt: calllog.CallFilter, action: str) -> Response:
     )
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get("/calls/<id:call_id>")
 @api_auth(*READERS)
 def get_call(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
@@ -90,7 +93,7 @@ def get_call(call_id: int):  # type: ignore[no-untyped-def]
     return call_json(call, events=True)
 
 
-@bp.post("/calls/<int:call_id>/outcome-corrections")
+@bp.post("/calls/<id:call_id>/outcome-corrections")
 @api_auth("recruiter")
 def create_outcome_correction(call_id: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ivr.api import bp
 from ivr.calllog import DIRECTIONS
+from models.base import MAX_ID
 from models.call import STATUS_RANK
 
 
@@ -18,6 +19,7 @@ STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 BOOL = ["true", "false"]
+ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -51,8 +53,8 @@ CALL_FILTERS: list[dict[str, Any]] = [
         "description": "Calls created before this date-time; a bare date includes that whole day.",
         "schema": STR,
     },
-    {"name": "recruiter_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "candidate_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "recruiter_id", "in": "query", "schema": ID},
+    {"name": "candidate_id", "in": "query", "schema": ID},
     {"name": "direction", "in": "query", "schema": {"type": "string", "enum": list(DIRECTIONS)}},
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_RANK)}},
     {
@@ -172,7 +174,7 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": INT}
+CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": ID}
 
 PATHS: dict[str, Any] = {
     "/health": {
@@ -257,6 +259,7 @@ PATHS: dict[str, Any] = {
                             "type": "object",
                             "required": ["candidate_id"],
                             "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
+                            "description": "An id above 2**31-1 names no candidate (404).",
                         }
                     }
                 },
@@ -337,7 +340,7 @@ PATHS: dict[str, Any] = {
             "summary": "Who read the call log, newest first (admins).",
             "x-roles": ["admin"],
             "parameters": [
-                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "before", "in": "query", "schema": ID},
                 {
                     "name": "limit",
                     "in": "query",

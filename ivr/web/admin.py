@@ -72,7 +72,7 @@ def _active_admins(session) -> int:  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/admin/users/<int:user_id>")
+@bp.post("/admin/users/<id:user_id>")
 @role_required("admin")
 def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
     session = get_session()

@@ -16,7 +16,7 @@ from ivr.web.forms import ActionForm
 from models import Call, CallbackTask, Candidate
 
 
-@bp.get("/calls/<int:call_id>/recording")
+@bp.get("/calls/<id:call_id>/recording")
 @role_required("recruiter", "auditor")
 def call_recording(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
@@ -42,7 +42,7 @@ def _can_hear(call: Call) -> bool:
     return current_user.role == "recruiter" and task is not None and task.recruiter_id is None
 
 
-@bp.post("/calls/<int:call_id>/attach")
+@bp.post("/calls/<id:call_id>/attach")
 @role_required("recruiter")
 def attach_call(call_id: int):  # type: ignore[no-untyped-def]
     """Link an unknown caller's call (and its callback) to one of my candidates."""

@@ -55,7 +55,7 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/candidates/<int:candidate_id>/call")
+@bp.post("/candidates/<id:candidate_id>/call")
 @role_required("recruiter")
 def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
@@ -76,7 +76,7 @@ def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("web.calls_dashboard"))
 
 
-@bp.get("/calls/<int:call_id>.json")
+@bp.get("/calls/<id:call_id>.json")
 @role_required("recruiter", "auditor")
 def call_status(call_id: int):  # type: ignore[no-untyped-def]
     call = get_session().get(Call, call_id)
@@ -85,7 +85,7 @@ def call_status(call_id: int):  # type: ignore[no-untyped-def]
     return call_json(call)
 
 
-@bp.get("/candidates/<int:candidate_id>")
+@bp.get("/candidates/<id:candidate_id>")
 @role_required("recruiter", "auditor")
 def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
     session = get_session()

@@ -80,7 +80,7 @@ def _readable_call(call_id: int) -> Call:
     return call
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get("/calls/<id:call_id>")
 @role_required(*READERS)
 def call_detail(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
@@ -110,7 +110,7 @@ def call_detail(call_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/calls/<int:call_id>/outcome-corrections")
+@bp.post("/calls/<id:call_id>/outcome-corrections")
 @role_required("recruiter")
 def correct_call_outcome(call_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
