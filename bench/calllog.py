@@ -191,7 +191,8 @@ def main() -> None:
         for name, query in (("one recruiter", f"recruiter_id={recruiter_id}"),
                             ("all calls", "")):  # fmt: skip
             if not query and args.rows > 200_000:
-                query = "since=" + (T0 + timedelta(seconds=30 * (args.rows - 200_000))).isoformat()
+                newest = T0 + timedelta(seconds=30 * (args.rows - 200_000))
+                query = "since=" + newest.strftime("%Y-%m-%dT%H:%M:%SZ")
                 name = "newest 200,000"
             rows, _, peak = export(client, f"/api/v1/calls.csv?{query}", token, trace=True)
             print(f"  {name:>15}: {rows:>9,} rows, peak Python memory {peak / 1e6:5.1f} MB")
