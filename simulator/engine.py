@@ -248,6 +248,9 @@ class Simulator:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.numbers = dict(numbers)
+        # A number's "Call status changes" URL, as set in the Twilio console: it receives the
+        # completed event of every call to that number.
+        self.status_callbacks: dict[str, str] = {}
         self.base_url = base_url.rstrip("/")
         self.clock = clock or SimClock()
         self.webhook_timeout = webhook_timeout
@@ -394,6 +397,8 @@ class Simulator:
             created=now,
             url=voice_url,
             fallback_url=fallback_url,
+            status_callback=self.status_callbacks.get(to),
+            status_events=frozenset({"completed"}) if to in self.status_callbacks else frozenset(),
         )
         self._start(leg, self._run_inbound)
         return leg.sid

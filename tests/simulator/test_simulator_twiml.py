@@ -88,6 +88,21 @@ def test_incoming_call_fetches_the_voice_url_with_inbound_params(
     assert leg.ended
 
 
+def test_a_numbers_status_callback_gets_the_completed_event_of_each_call(
+    sim: Simulator, fake: FakeApp
+) -> None:
+    sim.status_callbacks[COMPANY] = fake.url("/status")
+    fake.on("/voice", _say("Hello.", hangup=True))
+
+    sid = sim.incoming_call(CALLER, COMPANY)
+    sim.wait_for(sid=sid, state="completed")
+
+    [status] = fake.to("/status")
+    assert (status.form["CallSid"], status.form["CallStatus"]) == (sid, "completed")
+    assert (status.form["Direction"], status.form["To"]) == ("inbound", COMPANY)
+    assert "CallDuration" in status.form
+
+
 def test_gather_sends_pressed_digits_to_its_action(sim: Simulator, fake: FakeApp) -> None:
     fake.on("/voice", _menu(fake))
     fake.on("/choice", _say("Thanks.", hangup=True))
