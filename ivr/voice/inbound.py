@@ -271,8 +271,8 @@ def inbound_voicemail(call_id: int):  # type: ignore[no-untyped-def]
 def inbound_recording(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     call = _call(session, call_id)
-    flow.record_recording_status(session, call, request.form)
     try:
+        flow.record_recording_status(session, call, request.form)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -288,8 +288,9 @@ def number_status():  # type: ignore[no-untyped-def]
     if call is None:
         log.warning("status for unknown call_sid=%s", request.form.get("CallSid"))
         return twiml_response(empty())
-    apply_status_callback(session, call, request.form)
     try:
+        # A racing duplicate hits the unique idempotency key at the event's flush.
+        apply_status_callback(session, call, request.form)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -44,8 +44,9 @@ def outbound_status(call_id: int):  # type: ignore[no-untyped-def]
     if call is None:
         log.warning("status callback for unknown call %s", call_id)
         return twiml_response(empty())
-    apply_status_callback(session, call, request.form)
     try:
+        # The event's flush, not the commit, is where a racing duplicate hits the unique key.
+        apply_status_callback(session, call, request.form)
         session.commit()
     except IntegrityError:
         # Two deliveries of the same callback raced; the other one was logged.
@@ -167,17 +168,17 @@ def outcome_call_status(call_id: int):  # type: ignore[no-untyped-def]
     key = "outcome-call-status:{}:{}".format(
         request.form.get("CallSid", ""), request.form.get("CallStatus", "")
     )
-    if not already_recorded(session, key):
-        record_event(
-            session,
-            call,
-            "outcome.call_status",
-            source="twilio",
-            payload=webhook_payload(request.form),
-            detail={"status": request.form.get("CallStatus")},
-            idempotency_key=key,
-        )
     try:
+        if not already_recorded(session, key):
+            record_event(
+                session,
+                call,
+                "outcome.call_status",
+                source="twilio",
+                payload=webhook_payload(request.form),
+                detail={"status": request.form.get("CallStatus")},
+                idempotency_key=key,
+            )
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -64,9 +64,7 @@ def make_line(line_env: Callable[..., dict[str, str]]) -> Iterator[Callable[...,
         sim.base_url = sim_handle.base_url
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        app = create_app(
-            line_env(TWILIO_API_BASE_URL=sim.base_url, PUBLIC_BASE_URL=url, **extra)
-        )
+        app = create_app(line_env(TWILIO_API_BASE_URL=sim.base_url, PUBLIC_BASE_URL=url, **extra))
         app_handle = serve_in_thread(app, port=port)
         sim.numbers[COMPANY_NUMBER] = (f"{url}/voice/incoming", f"{url}/voice/fallback")
         line = Line(app=app, url=url, sim=sim)
