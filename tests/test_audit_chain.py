@@ -126,3 +126,43 @@ def test_migration_chains_events_written_before_the_chain_existed(database_url):
     engine.dispose()
     assert report.ok, report.problem
     assert report.count == 2
+
+
+@pytest.fixture
+def three_reads(session, make_user):
+    from models import AccessRecord
+
+    auditor = make_user("auditor")
+    for n in range(3):
+        session.add(AccessRecord(user_id=auditor.id, action="web.log.view", filters={"n": n}))
+        session.flush()
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE access_records SET action = 'nothing' WHERE seq = 2",
+        "DELETE FROM access_records WHERE seq = 2",
+    ],  # fmt: skip
+)
+def test_access_records_are_append_only(session, three_reads, statement):
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text(statement))
+
+
+def test_verify_names_an_edited_access_record(app, session, three_reads):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("ALTER TABLE access_records DISABLE TRIGGER USER"))
+    else:
+        session.execute(text("DROP TRIGGER access_records_no_update"))
+    session.execute(text("UPDATE access_records SET ip = '10.6.6.6' WHERE seq = 2"))
+    session.commit()
+
+    result = verify(app)
+
+    assert result.exit_code == 1
+    assert "BROKEN access_records: first broken link at seq 2" in result.output
