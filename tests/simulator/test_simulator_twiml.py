@@ -537,3 +537,20 @@ def test_dial_nouns_the_simulator_cannot_dial_are_invalid_twiml(
     sim.wait_for(sid=sid, state="completed")
 
     assert fake.to("/fallback")[0].form["ErrorCode"] == "12200"
+
+
+def test_say_play_pause_and_hangup_run_in_order(sim: Simulator, fake: FakeApp) -> None:
+    response = VoiceResponse()
+    response.say("Hello.")
+    response.pause(length=2)
+    response.play("https://example.com/hold.mp3")
+    response.say("Goodbye.")
+    response.hangup()
+    response.say("Never heard.")
+    fake.on("/voice", response)
+
+    sid = sim.incoming_call(CALLER, COMPANY)
+    sim.wait_for(sid=sid, state="completed")
+
+    assert sim.said(sid) == ["Hello.", "Goodbye."]
+    assert sim.played(sid) == ["https://example.com/hold.mp3"]
