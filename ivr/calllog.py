@@ -294,7 +294,12 @@ def _cell(value: Any, free_text: bool) -> str:
 
 def export_rows(session: Session, user: User, flt: CallFilter, *, mask: bool) -> Iterator[str]:
     """CSV text, a batch of rows at a time. Plain rows (not ORM objects) streamed with
-    yield_per, so memory stays flat however many calls match."""
+    yield_per, so memory stays flat however many calls match. The query is built now, while
+    the user is at hand; the rows are read as the body is sent."""
+    return _stream_csv(session, export_statement(user, flt), mask=mask)
+
+
+def export_statement(user: User, flt: CallFilter) -> Select[Any]:
     recruiter = aliased(User)
     stmt = (
         select(
@@ -328,7 +333,10 @@ def export_rows(session: Session, user: User, flt: CallFilter, *, mask: bool) ->
         .outerjoin(Candidate, Candidate.id == Call.candidate_id)
         .outerjoin(OutcomeCode, OutcomeCode.id == Call.outcome_code_id)
     )
-    stmt = _ordered(filtered(stmt, user, flt), flt.order).execution_options(yield_per=CSV_BATCH)
+    return _ordered(filtered(stmt, user, flt), flt.order).execution_options(yield_per=CSV_BATCH)
+
+
+def _stream_csv(session: Session, stmt: Select[Any], *, mask: bool) -> Iterator[str]:
     phone_columns = {i for i, c in enumerate(CSV_COLUMNS) if c.endswith("_number")}
     text_columns = {i for i, c in enumerate(CSV_COLUMNS) if c in FREE_TEXT_COLUMNS}
     masked = phone_columns if mask else set()
@@ -349,10 +357,10 @@ def export_rows(session: Session, user: User, flt: CallFilter, *, mask: bool) ->
                 writer.writerow(cells)
             yield buffer.getvalue()
     finally:
-        # End the read at once (finished or client gone), not whenever the request is torn
-        # down: on SQLite an open transaction blocks every writer.
+        # Release the read as soon as the last row is out (or the client has gone): an open
+        # read blocks every SQLite writer and holds a PostgreSQL connection.
         result.close()
-        session.rollback()
+        session.close()
 
 
 # Access records -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ its timeline, correct an outcome."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, request, stream_with_context
+from flask import Response, current_app, g, request
 
 from ivr import calllog
 from ivr.api import bp
@@ -73,9 +73,13 @@ def csv_response(user: User, flt: calllog.CallFilter, action: str) -> Response:
     if calllog.record_access(session, user, action, filters=flt.as_args()):
         session.commit()
     mask = current_app.config["IVR_SETTINGS"].mask_phone_numbers_in_exports
-    rows = calllog.export_rows(session, user, flt, mask=mask)
+    # The stream has a session of its own, closed when the last row is out: the request's
+    # session is torn down with the request, which may come before the body is sent.
+    # It connects only once the first row is asked for (only user.id and user.role are read).
+    stream_session = current_app.extensions["db_sessionmaker"]()
+    rows = calllog.export_rows(stream_session, user, flt, mask=mask)
     return Response(
-        stream_with_context(rows),
+        rows,
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
     )
