@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, and_, false, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from ivr.permissions import visible_calls
 from ivr.serialize import iso
 from models import AccessRecord, Call, Candidate, OutcomeCode, User
 from models.base import MAX_ID
@@ -122,28 +123,6 @@ class CallFilter:
             else:
                 out[f.name] = str(value)
         return out
-
-
-def visible_calls(user: User) -> Any:
-    """The WHERE clause for the calls a user may read: a recruiter's own (theirs or their
-    candidates'), every call for an auditor, none for an admin (admins run the system,
-    auditors read it: the split keeps reading audited)."""
-    if user.role == "auditor":
-        return Call.id.is_not(None)
-    if user.role == "recruiter":
-        owned = select(Candidate.id).where(Candidate.owner_id == user.id)
-        return or_(Call.recruiter_id == user.id, Call.candidate_id.in_(owned))
-    return false()
-
-
-def can_read(user: User, call: Call) -> bool:
-    if user.role == "auditor":
-        return True
-    if user.role == "recruiter":
-        return call.recruiter_id == user.id or (
-            call.candidate is not None and call.candidate.owner_id == user.id
-        )
-    return False
 
 
 def filtered(stmt: Select[Any], user: User, flt: CallFilter) -> Select[Any]:

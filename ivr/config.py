@@ -45,6 +45,8 @@ class Settings:
     business_hours: str = "09:00-18:00"
     business_days: str = "mon-fri"
     mask_phone_numbers_in_exports: bool = False
+    # How a number typed without a country code is read: "020 7946 0958" is London under GB.
+    default_phone_region: str = "US"
     # How many reverse proxies stand in front (X-Forwarded-* headers trusted from that many hops).
     proxy_count: int = 0
     testing: bool = False
@@ -141,6 +143,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         business_days=_days_setting("BUSINESS_DAYS", get("BUSINESS_DAYS") or "mon-fri"),
         proxy_count=_int_setting("PROXY_COUNT", get("PROXY_COUNT") or "0", 0, 5),
         testing=_bool_setting("TESTING", get("TESTING")),
+        default_phone_region=_region_setting(
+            "DEFAULT_PHONE_REGION", get("DEFAULT_PHONE_REGION") or "US"
+        ),
         mask_phone_numbers_in_exports=_bool_setting(
             "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
         ),
@@ -157,6 +162,13 @@ def _e164_setting(name: str, value: str) -> str:
             name, f"must be a valid E.164 phone number like +14155550100, not {value!r}"
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _region_setting(name: str, value: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(name, f"must be a two-letter region code like US or GB, not {value!r}")
+    return region
 
 
 def _url_setting(name: str, value: str) -> str:

@@ -98,7 +98,12 @@ class Call(Base):
 
 
 class CallEvent(Chained, Base):
-    """One webhook received or one decision taken. Rows are only ever inserted, in a hash chain."""
+    """One webhook received or one decision taken. Rows are only ever inserted, in a hash chain.
+
+    The same chain carries what happens to a candidate (stage, owner and do-not-call changes,
+    notes) and to the system (user and outcome-code changes): `call_id` is then empty or names
+    the call that caused it, `candidate_id` names the candidate, `subject` names anything else
+    ("user:12", "outcome_code:5"). One chain means one lock and one order for every writer."""
 
     __tablename__ = "call_events"
     __chain_lock__ = 7_301_001
@@ -113,9 +118,12 @@ class CallEvent(Chained, Base):
         "detail",
         "idempotency_key",
     )
+    __chain_optional__ = ("candidate_id", "subject")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(60), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(10))
@@ -127,7 +135,8 @@ class CallEvent(Chained, Base):
     # Twilio retries webhooks; the same delivery must not be logged twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
-    call: Mapped[Call] = relationship(back_populates="events")
+    call: Mapped[Call | None] = relationship(back_populates="events")
+    candidate: Mapped[Candidate | None] = relationship()
     actor: Mapped[User | None] = relationship()
 
 

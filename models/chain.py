@@ -24,13 +24,20 @@ class Chained:
 
     __chain_lock__: ClassVar[int]
     __chain_fields__: ClassVar[tuple[str, ...]]
+    # Fields added after rows were first sealed: hashed only when set, so every row sealed
+    # before they existed keeps its hash, and setting one on an old row still breaks it.
+    __chain_optional__: ClassVar[tuple[str, ...]] = ()
 
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
     def chain_content(self) -> dict[str, Any]:
-        return {name: _plain(getattr(self, name)) for name in ("seq", *self.__chain_fields__)}
+        content = {name: _plain(getattr(self, name)) for name in ("seq", *self.__chain_fields__)}
+        for name in self.__chain_optional__:
+            if (value := getattr(self, name)) is not None:
+                content[name] = _plain(value)
+        return content
 
     def compute_hash(self) -> str:
         return chain_hash(self.prev_hash, self.chain_content())

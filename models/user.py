@@ -31,6 +31,8 @@ class User(Base):
     # whether the recruiter takes calls right now.
     hunt_order: Mapped[int | None] = mapped_column(Integer)
     is_available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Where this person reads times; None: the team's business timezone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

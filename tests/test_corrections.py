@@ -108,3 +108,74 @@ def test_a_live_call_is_not_corrected(client, api_token, session, recorded_call)
     response = correct(client, api_token(recruiter), call.id, digit="1", reason="early")
 
     assert response.status_code == 409
+
+
+@pytest.fixture
+def keyed_call(session, make_user, make_candidate):
+    """A call whose outcome was keyed in on the phone, with the effects that outcome had."""
+    from ivr.callflow.outbound import apply_outcome_effects
+
+    def keyed(digit: str, stage: str = "interviewing"):
+        recruiter = make_user(name="Riley Recruiter")
+        candidate = make_candidate(owner=recruiter, stage=stage)
+        code = session.scalar(select(OutcomeCode).where(OutcomeCode.digit == digit))
+        call = Call(direction="outbound", recruiter_id=recruiter.id, candidate_id=candidate.id,
+                    company_number=COMPANY_NUMBER, status="completed",
+                    outcome_code_id=code.id, outcome_by_id=recruiter.id)  # fmt: skip
+        session.add(call)
+        session.flush()
+        session.add(CallEvent(call_id=call.id, kind="outcome.recorded", source="twilio",
+                              actor_id=recruiter.id, detail={"digit": digit}))  # fmt: skip
+        session.flush()
+        apply_outcome_effects(session, call, code, recruiter)
+        session.commit()
+        return recruiter, candidate, call
+
+    return keyed
+
+
+def test_a_correction_reverts_the_first_outcomes_stage_before_applying_the_new_one(
+    client, api_token, session, keyed_call
+):
+    recruiter, candidate, call = keyed_call("2", stage="interviewing")
+    session.refresh(candidate)
+    assert candidate.stage == "offer"
+
+    response = correct(client, api_token(recruiter), call.id, digit="7", reason="it rang out")
+
+    assert response.status_code == 201
+    session.refresh(candidate)
+    assert candidate.stage == "interviewing"
+    changes = session.scalars(
+        select(CallEvent).where(CallEvent.call_id == call.id,
+                                CallEvent.kind == "candidate.stage_changed")
+        .order_by(CallEvent.seq)
+    ).all()  # fmt: skip
+    assert [(e.detail["from"], e.detail["to"]) for e in changes] == [
+        ("interviewing", "offer"),
+        ("offer", "interviewing"),
+    ]
+    assert changes[1].detail["reverts"] == changes[0].id
+    assert changes[1].candidate_id == candidate.id
+    assert verify_chain(session, CallEvent).ok
+
+
+def test_a_correction_away_from_wrong_number_clears_do_not_call_as_an_event(
+    client, api_token, session, keyed_call
+):
+    recruiter, candidate, call = keyed_call("9")
+    session.refresh(candidate)
+    assert candidate.do_not_call is True
+
+    correct(client, api_token(recruiter), call.id, digit="7", reason="pressed 9 by mistake")
+    response = correct(client, api_token(recruiter), call.id, digit="9", reason="it was wrong")
+
+    assert response.status_code == 201
+    session.refresh(candidate)
+    assert candidate.do_not_call is True
+    kinds = session.scalars(
+        select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.seq)
+    ).all()
+    assert kinds == ["outcome.recorded", "candidate.do_not_call", "outcome.corrected",
+                     "candidate.do_not_call_cleared", "outcome.corrected",
+                     "candidate.do_not_call"]  # fmt: skip

@@ -10,6 +10,7 @@ from ivr.api import bp
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import CallRefused
 from ivr.db import get_session
+from ivr.permissions import can_read_call
 from ivr.placement import place_outbound_call
 from ivr.security import api_auth, api_error
 from ivr.serialize import call_json, event_json
@@ -90,7 +91,7 @@ def csv_response(user: User, flt: calllog.CallFilter, action: str) -> Response:
 def get_call(call_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     call = session.get(Call, call_id)
-    if call is None or not calllog.can_read(g.api_user, call):
+    if call is None or not can_read_call(g.api_user, call):
         return api_error(404, "no such call")
     if calllog.record_access(session, g.api_user, "api.calls.read", target=f"call:{call.id}"):
         session.commit()
@@ -105,7 +106,7 @@ def create_outcome_correction(call_id: int):  # type: ignore[no-untyped-def]
         return api_error(400, 'send a JSON object like {"digit": "3", "reason": "..."}')
     session = get_session()
     call = session.get(Call, call_id)
-    if call is None or not calllog.can_read(g.api_user, call):
+    if call is None or not can_read_call(g.api_user, call):
         return api_error(404, "no such call")
     try:
         event = correct_outcome(session, call, g.api_user, body.get("digit"), body.get("reason"))

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import record_event
+from ivr.callflow.events import record_change, record_event
 from ivr.callflow.outbound import apply_outcome_effects
 from models import Call, CallEvent, OutcomeCode, User, utcnow
+from models.candidate import STAGES
 
 MAX_REASON = 500
 
@@ -43,6 +44,7 @@ def correct_outcome(
     if call.outcome_code_id == code.id:
         raise CorrectionRefused(409, f"the outcome is already {code.label}")
     previous = call.outcome
+    earlier_effects = _effects_of_current_outcome(session, call)
     event = record_event(
         session,
         call,
@@ -55,9 +57,54 @@ def correct_outcome(
         },
         actor=user,
     )
+    why = f"outcome corrected from {previous.label if previous else 'none'} to {code.label}"
+    _revert(session, call, earlier_effects, user, why)
     call.outcome_code_id = code.id
     call.outcome = code
     call.outcome_at = utcnow()
     call.outcome_by_id = user.id
     apply_outcome_effects(session, call, code, user)
     return event
+
+
+EFFECT_KINDS = ("candidate.stage_changed", "candidate.do_not_call")
+OUTCOME_KINDS = ("outcome.recorded", "outcome.corrected")
+
+
+def _effects_of_current_outcome(session: Session, call: Call) -> list[CallEvent]:
+    """The stage and do-not-call changes the call's standing outcome made (not reverts)."""
+    events = session.scalars(
+        select(CallEvent)
+        .where(CallEvent.call_id == call.id, CallEvent.kind.in_(EFFECT_KINDS + OUTCOME_KINDS))
+        .order_by(CallEvent.seq)
+    ).all()
+    effects: list[CallEvent] = []
+    for event in events:
+        if event.kind in OUTCOME_KINDS:
+            effects = []
+        elif "reverts" not in event.detail:
+            effects.append(event)
+    return effects
+
+
+def _revert(session: Session, call: Call, effects: list[CallEvent], user: User, why: str) -> None:
+    """Undo what the corrected outcome did to the candidate, newest first, each as an event;
+    a change someone has made since (the stage moved on) is left alone."""
+    candidate = call.candidate
+    if candidate is None:
+        return
+    for effect in reversed(effects):
+        if effect.kind == "candidate.stage_changed":
+            before, after = effect.detail.get("from"), effect.detail.get("to")
+            if candidate.stage != after or before not in STAGES:
+                continue
+            record_change(session, "candidate.stage_changed", actor=user, candidate=candidate,
+                          call=call, detail={"from": after, "to": before, "reason": why,
+                                             "reverts": effect.id})  # fmt: skip
+            candidate.stage = before
+        elif effect.kind == "candidate.do_not_call" and candidate.do_not_call:
+            record_change(session, "candidate.do_not_call_cleared", actor=user,
+                          candidate=candidate, call=call,
+                          detail={"reason": why, "reverts": effect.id})  # fmt: skip
+            candidate.do_not_call = False
+            candidate.do_not_call_reason = None

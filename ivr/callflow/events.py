@@ -1,4 +1,5 @@
-"""Writing the call's append-only timeline."""
+"""Writing the append-only, chained timeline: call events, and changes to candidates and to
+the system's own settings (users, outcome codes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Call, CallEvent, User
+from models import Call, CallEvent, Candidate, User
 
 
 def record_event(
@@ -31,6 +32,34 @@ def record_event(
         detail=dict(detail or {}),
         actor_id=actor.id if actor else None,
         idempotency_key=idempotency_key,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_change(
+    session: Session,
+    kind: str,
+    *,
+    actor: User | None,
+    detail: Mapping[str, Any] | None = None,
+    candidate: Candidate | None = None,
+    call: Call | None = None,
+    subject: str | None = None,
+    source: str = "user",
+) -> CallEvent:
+    """A change someone made (or an outcome caused): to a candidate, or to `subject`
+    ("user:12", "outcome_code:5"). Chained with the call events, in the same order."""
+    event = CallEvent(
+        call_id=call.id if call is not None else None,
+        candidate_id=candidate.id if candidate is not None else None,
+        subject=subject,
+        kind=kind,
+        source=source,
+        payload={},
+        detail=dict(detail or {}),
+        actor_id=actor.id if actor else None,
     )
     session.add(event)
     session.flush()

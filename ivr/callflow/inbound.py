@@ -71,6 +71,8 @@ def open_inbound_call(
     call.status = "in-progress" if form.get("CallStatus") == "in-progress" else "ringing"
     session.add(call)
     session.flush()
+    if caller.candidate is not None:
+        caller.candidate.touch_contact(call.created_at)
     record_event(
         session,
         call,
@@ -363,3 +365,4 @@ def choose_candidate_by_code(
 def use_candidate(call: Call, candidate: Candidate) -> None:
     call.candidate_id = candidate.id
     call.candidate_number = candidate.phone
+    candidate.touch_contact(call.created_at)

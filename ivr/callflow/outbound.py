@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import already_recorded, record_event, webhook_payload
+from ivr.callflow.events import already_recorded, record_change, record_event, webhook_payload
 from ivr.callflow.inbound import close_callbacks
 from ivr.callflow.status import end_call
 from models import ACTIVE_STATUSES, Call, Candidate, OutcomeCode, User, utcnow
@@ -83,6 +83,7 @@ def create_outbound_call(
     )
     session.add(call)
     session.flush()
+    candidate.touch_contact(call.created_at)
     record_event(
         session,
         call,
@@ -238,22 +239,27 @@ def apply_outcome_effects(
     if candidate is None:
         return
     if code.sets_stage and candidate.stage != code.sets_stage:
-        record_event(
+        record_change(
             session,
-            call,
             "candidate.stage_changed",
             detail={"from": candidate.stage, "to": code.sets_stage, "because": code.label},
             actor=actor,
+            candidate=candidate,
+            call=call,
+            source="app",
         )
         candidate.stage = code.sets_stage
     if code.marks_do_not_call and not candidate.do_not_call:
         candidate.do_not_call = True
-        record_event(
+        candidate.do_not_call_reason = code.label
+        record_change(
             session,
-            call,
             "candidate.do_not_call",
             detail={"because": code.label},
             actor=actor,
+            candidate=candidate,
+            call=call,
+            source="app",
         )
 
 

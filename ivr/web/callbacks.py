@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ivr.callflow.events import record_event
-from ivr.calllog import can_read, record_access
+from ivr.calllog import record_access
 from ivr.db import get_session
+from ivr.permissions import can_read_call
 from ivr.security import role_required
 from ivr.telephony import TelephonyError, gateway
 from ivr.web import bp
@@ -33,7 +34,7 @@ def call_recording(call_id: int):  # type: ignore[no-untyped-def]
 
 
 def _can_hear(call: Call) -> bool:
-    if can_read(current_user, call):
+    if can_read_call(current_user, call):
         return True
     # A team voicemail (no recruiter yet) is for every recruiter to hear and return.
     task = get_session().scalar(
@@ -61,6 +62,7 @@ def attach_call(call_id: int):  # type: ignore[no-untyped-def]
         flash("That call is already linked to a candidate.", "error")
         return redirect(url_for("web.calls_dashboard"))
     call.candidate_id = candidate.id
+    candidate.touch_contact(call.created_at)
     call.recruiter_id = call.recruiter_id or current_user.id
     task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
     if task is not None:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from ivr.callflow.inbound import open_callbacks
 from ivr.callflow.outbound import CallRefused, active_call_for
-from ivr.calllog import can_read
 from ivr.db import get_session
+from ivr.permissions import can_read_call
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
@@ -80,7 +80,7 @@ def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 @role_required("recruiter", "auditor")
 def call_status(call_id: int):  # type: ignore[no-untyped-def]
     call = get_session().get(Call, call_id)
-    if call is None or not can_read(current_user, call):
+    if call is None or not can_read_call(current_user, call):
         return {"error": "no such call"}, 404
     return call_json(call)
 

@@ -12,6 +12,7 @@ from ivr import calllog
 from ivr.api.calls import csv_response
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.db import get_session
+from ivr.permissions import can_read_call
 from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import ActionForm
@@ -75,7 +76,7 @@ def call_log_csv():  # type: ignore[no-untyped-def]
 
 def _readable_call(call_id: int) -> Call:
     call = get_session().get(Call, call_id)
-    if call is None or not calllog.can_read(current_user, call):
+    if call is None or not can_read_call(current_user, call):
         abort(404)
     return call
 
