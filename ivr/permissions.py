@@ -82,6 +82,12 @@ def can_edit_candidate(user: User, candidate: Candidate) -> bool:
     return user.role == RECRUITER and candidate.owner_id == user.id
 
 
+def can_call_candidate(user: User, candidate: Candidate) -> bool:
+    """The Call button: the owner, while the candidate may be called. (Placing the call
+    checks again, with the phones and any call already in progress.)"""
+    return user.role == RECRUITER and candidate.owner_id == user.id and not candidate.do_not_call
+
+
 def can_create_candidates(user: User) -> bool:
     return user.role in (RECRUITER, ADMIN)
 

@@ -392,7 +392,11 @@ def update_candidate(
         new_owner = _owner_user(session, fields["owner_id"]) if fields["owner_id"] else None
         events.append(change_owner(session, actor, candidate, new_owner, reason, via=via))
     if "do_not_call" in fields and fields["do_not_call"] != candidate.do_not_call:
-        why = reason or fields.get("do_not_call_reason")
+        # Marking: the reason given for do-not-call itself comes first (as on creation);
+        # clearing: the change's reason, since the old do-not-call reason no longer holds.
+        marking = fields["do_not_call"]
+        why = (fields.get("do_not_call_reason") if marking else None) or reason
+        why = why or fields.get("do_not_call_reason")
         events.append(
             change_do_not_call(session, actor, candidate, fields["do_not_call"], why, via=via)
         )
@@ -489,7 +493,7 @@ def reassign(
     session: Session,
     actor: User,
     candidates: Iterable[Candidate],
-    owner: User,
+    owner: User | None,
     reason: str | None,
     *,
     via: str,
@@ -497,6 +501,7 @@ def reassign(
     """Hand candidates to another recruiter; all or none (each must be the actor's to give)."""
     if not may_own_candidates(owner):
         raise CandidateError("owner_id", "must be the id of an active recruiter")
+    assert owner is not None
     chosen = list(candidates)
     for candidate in chosen:
         if not can_edit_candidate(actor, candidate):
