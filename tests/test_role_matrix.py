@@ -17,6 +17,7 @@ ROLES = ("recruiter", "auditor", "admin")
 PUBLIC = "public"
 ANY = ("recruiter", "auditor", "admin")
 READERS = ("recruiter", "auditor")
+WRITERS = ("recruiter", "admin")  # candidates' records
 
 # endpoint -> (method, who may use it)
 MATRIX: dict[str, tuple[str, Any]] = {
@@ -30,7 +31,14 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.call_recording": ("GET", READERS),
     "web.attach_call": ("POST", ("recruiter",)),
     "web.correct_call_outcome": ("POST", ("recruiter",)),
-    "web.candidate_detail": ("GET", READERS),
+    "web.candidate_list": ("GET", ANY),
+    "web.candidate_detail": ("GET", ANY),
+    "web.new_candidate": ("GET", WRITERS),
+    "web.create_candidate_page": ("POST", WRITERS),
+    "web.edit_candidate": ("GET", WRITERS),
+    "web.update_candidate_page": ("POST", WRITERS),
+    "web.reassign_candidates": ("POST", WRITERS),
+    "web.add_candidate_note": ("POST", ("recruiter",)),
     "web.call_log": ("GET", READERS),
     "web.call_log_csv": ("GET", READERS),
     "web.admin_users": ("GET", ("admin",)),
@@ -94,7 +102,16 @@ def _snapshot(session) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _request(app, api_token, method, url, user):
+def _form(users, candidate) -> dict[str, Any]:
+    """A body each page's form accepts, so an allowed role is answered by the form itself."""
+    return {
+        "name": "Jane Doe", "phone": "(415) 555-0133", "stage": "screening",
+        "owner_id": str(users["recruiter"].id), "candidate_ids": str(candidate.id),
+        "reason": "checking who may", "text": "a note",
+    }  # fmt: skip
+
+
+def _request(app, api_token, method, url, user, form=None):
     client = app.test_client()
     headers = {}
     if url.startswith("/api/"):
@@ -113,7 +130,7 @@ def _request(app, api_token, method, url, user):
     # A valid CSRF token, so what answers is the role check and not the CSRF guard.
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
     assert token
-    return client.post(url, headers=headers, data={"csrf_token": token.group(1)})
+    return client.post(url, headers=headers, data={"csrf_token": token.group(1), **(form or {})})
 
 
 CASES = [(endpoint, role) for endpoint in MATRIX for role in (*ROLES, None)]
@@ -132,7 +149,7 @@ def test_role_matrix(app, api_token, session, people, endpoint, role):
         api_token(user)  # issue any token before the snapshot comparison starts
         before = _snapshot(session)
 
-    response = _request(app, api_token, method, url, user)
+    response = _request(app, api_token, method, url, user, _form(users, candidate))
 
     if allowed == PUBLIC or (user is not None and role in allowed):
         assert response.status_code not in (401, 403), (url, role, response.status_code)

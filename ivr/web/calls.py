@@ -18,7 +18,6 @@ from ivr.security import role_required
 from ivr.serialize import call_json
 from ivr.web import bp
 from ivr.web.forms import ActionForm
-from ivr.web.log import record_candidate_view
 from models import Call, Candidate
 
 HISTORY_ON_DASHBOARD = 5
@@ -83,22 +82,3 @@ def call_status(call_id: int):  # type: ignore[no-untyped-def]
     if call is None or not can_read_call(current_user, call):
         return {"error": "no such call"}, 404
     return call_json(call)
-
-
-@bp.get("/candidates/<id:candidate_id>")
-@role_required("recruiter", "auditor")
-def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
-    session = get_session()
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        abort(404)
-    if current_user.role == "recruiter" and candidate.owner_id != current_user.id:
-        abort(403)
-    calls = session.scalars(
-        select(Call)
-        .where(Call.candidate_id == candidate.id)
-        .options(selectinload(Call.outcome), selectinload(Call.recruiter))
-        .order_by(Call.id.desc())
-    ).all()
-    record_candidate_view(candidate)
-    return render_template("candidate.html", candidate=candidate, calls=calls)

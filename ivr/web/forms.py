@@ -6,14 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from ivr import words
 from models import ROLES
 from models.candidate import STAGES
 
@@ -51,3 +55,37 @@ class OutcomeCodeForm(FlaskForm):
     )
     marks_do_not_call = BooleanField("Marks do-not-call")
     is_active = BooleanField("Active", default=True)
+
+
+# Candidates ------------------------------------------------------------------------------
+# These forms carry what people type; ivr.candidates.records decides what is acceptable
+# (so the page, the API and the import refuse the same things for the same reasons).
+
+
+class CandidateForm(FlaskForm):
+    name = StringField("Name")
+    phone = StringField("Phone", description="Any format: (415) 555-0133, +44 20 7946 0958")
+    email = StringField("Email")
+    owner_id = SelectField("Owner", validate_choice=False)
+    stage = SelectField(
+        "Stage",
+        choices=[SelectChoice(s, words.stage(s)) for s in STAGES],
+        validate_choice=False,
+    )
+    timezone = StringField(
+        "Timezone", description="Blank: the zone of the phone number (or the team's)."
+    )
+    do_not_call = BooleanField("Do not call")
+    do_not_call_reason = StringField("Why not call")
+    reason = StringField("Why (for the history)")
+
+
+class ReassignForm(FlaskForm):
+    candidate_ids = SelectMultipleField("Candidates", coerce=int, validate_choice=False)
+    owner_id = SelectField("Reassign to", validate_choice=False)
+    reason = StringField("Why")
+    back = HiddenField()
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Add a note")
