@@ -155,10 +155,16 @@ def active_admins(session: Session) -> int:
 
 
 def create_user(
-    session: Session, actor: User | None, values: Mapping[str, Any], password: str
+    session: Session,
+    actor: User | None,
+    values: Mapping[str, Any],
+    password: str | None,
+    *,
+    source: str = "user",
 ) -> User:
     """Add a user from `values` (name and email required; role recruiter, takes calls and
-    active unless told otherwise) with `password`, and chain a user.created event."""
+    active unless told otherwise) and chain a user.created event. Without a password the user
+    cannot sign in to the pages (an API-only account)."""
     fields: dict[str, Any] = {
         "role": "recruiter",
         "phone": None,
@@ -169,14 +175,22 @@ def create_user(
         **_clean_user_fields(session, None, {"name": None, "email": None, **values}),
     }
     _check_routing(session, None, fields)
-    _check_password(password)
     user = User(**fields)
-    user.set_password(password)
+    if password is not None:
+        _check_password(password)
+        user.set_password(password)
     session.add(user)
     session.flush()
     detail: dict[str, Any] = {name: fields[name] for name in TRACKED_USER_FIELDS}
     detail["fields"] = [name for name in PERSONAL_USER_FIELDS if fields[name] is not None]
-    record_change(session, "user.created", actor=actor, subject=user_subject(user), detail=detail)
+    record_change(
+        session,
+        "user.created",
+        actor=actor,
+        subject=user_subject(user),
+        detail=detail,
+        source=source,
+    )
     return user
 
 
