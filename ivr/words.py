@@ -217,7 +217,8 @@ def system_change_summary(kind: str, detail: dict[str, Any]) -> str:
         parts = _from_to(changes)
         others = [_field(str(n)) for n in detail.get("fields", []) if n not in changes]
         if others:
-            parts.append(" and ".join(others) + " changed")
+            listed = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+            parts.append(f"{listed} changed")
         return "; ".join(parts)
     if kind == "user.password_reset":
         return "a new password was set"

@@ -482,3 +482,12 @@ def test_my_settings_shows_my_timezone(app, ada):
 def test_the_model_refuses_an_unknown_timezone():
     with pytest.raises(ValueError, match="not a known IANA timezone"):
         User(name="X", email="x@example.com", role="auditor", timezone="Mars/Olympus")
+
+
+def test_a_change_summary_lists_personal_fields_by_name_only():
+    detail = {"fields": ["name", "email", "phone", "role"],
+              "changes": {"role": {"from": "recruiter", "to": "auditor"}}}  # fmt: skip
+
+    text = words.event_summary("user.changed", detail)
+
+    assert text == "role recruiter → auditor; name, email and phone changed"
