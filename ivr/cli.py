@@ -8,12 +8,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ivr import system
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
 from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, User
 from models.candidate import new_candidate_code
 from models.chain import verify_chain
-from models.phone import InvalidPhoneNumber
 
 
 def init_app(app: Flask) -> None:
@@ -82,17 +82,20 @@ def create_user(
     if ask_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with session_scope(current_app) as session:
+        values = {"email": email, "role": role, "name": name, "phone": phone}
         try:
-            user = User(email=email, role=role, name=name, phone=phone)
-        except (InvalidPhoneNumber, ValueError) as exc:
-            raise click.UsageError(str(exc)) from None
-        if password:
-            user.set_password(password)
-        session.add(user)
-        token = ApiToken.issue(session, user, label="created by create-user")
-        try:
+            # Through the same rules as the admin page, and chained as a user.created event.
+            user = system.create_user(session, None, values, password or None, source="cli")
+            token = ApiToken.issue(session, user, label="created by create-user")
             session.commit()
+        except system.ChangeRefused as refused:
+            session.rollback()
+            if refused.status == 409:
+                raise click.UsageError(f"a user with that email or phone already exists: "
+                                       f"{refused.reason}") from None  # fmt: skip
+            raise click.UsageError(refused.reason) from None
         except IntegrityError:
+            session.rollback()
             raise click.UsageError("a user with that email or phone already exists") from None
         click.echo(f"created {role} {user.email} (id {user.id}); API token:")
         click.echo(token)

@@ -1,16 +1,50 @@
-"""Error answers by audience: callers hear an apology, API clients read JSON, people see a page."""
+"""Error answers by audience: callers hear an apology, API clients read JSON, people see a page
+in the app's layout that says what happened in plain words and offers a way back."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from ivr.twiml_response import twiml_response
 from twiml.common import apology
 
 log = logging.getLogger(__name__)
+
+# What a person reads, by status: a heading and a sentence, no jargon.
+PAGES: dict[int, tuple[str, str]] = {
+    400: (
+        "That request could not be used",
+        "Something in it was missing or not valid, or the form had expired. "
+        "Go back, reload the page and try again.",
+    ),
+    403: (
+        "This page is not open to you",
+        "Your role does not give access to it. If you think it should, ask an admin.",
+    ),
+    404: (
+        "We could not find that page",
+        "The link may be old or mistyped, or what it pointed to does not exist.",
+    ),
+    405: (
+        "That is not something this page does",
+        "The page was asked to do something it does not do. Go back and use its buttons.",
+    ),
+    409: (
+        "That could not be done right now",
+        "It clashes with the current state of things, perhaps a change made at the same moment. "
+        "Reload the page and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "It has been logged and nothing you did caused it. Try again in a moment.",
+    ),
+}
+# Headers a page keeps from the original answer (what a client may act on).
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 def init_app(app: Flask) -> None:
@@ -34,7 +68,14 @@ def _http_error(exc: HTTPException) -> Response | HTTPException | tuple[object, 
         return twiml_response(apology())
     if _wants_json():
         return {"error": exc.description or exc.name}, code
-    return exc
+    if _wants_twiml() or code < 400:
+        return exc
+    page = error_page(code, exc)
+    original = exc.get_response()
+    for name in KEPT_HEADERS:
+        if name in original.headers:
+            page.headers[name] = original.headers[name]
+    return page
 
 
 def _unexpected_error(exc: Exception) -> Response | tuple[object, int]:
@@ -43,4 +84,25 @@ def _unexpected_error(exc: Exception) -> Response | tuple[object, int]:
         return twiml_response(apology())
     if _wants_json():
         return {"error": "internal error; it has been logged"}, 500
-    return Response("Something went wrong on our side; it has been logged.", 500)
+    return error_page(500)
+
+
+def error_page(code: int, exc: HTTPException | None = None) -> Response:
+    """The page a person sees; a bare sentence if even the page cannot be drawn (say, the
+    database is down and the layout cannot load who is signed in)."""
+    heading, text = PAGES.get(code) or (
+        exc.name if exc is not None else "Something went wrong",
+        "Go back and try again.",
+    )
+    try:
+        body = render_template(
+            "error.html",
+            code=code,
+            heading=heading,
+            text=text,
+            signed_in=bool(current_user.is_authenticated),
+        )
+    except Exception:  # noqa: BLE001  (the error page must never fail itself)
+        log.exception("could not draw the error page for %s", code)
+        return Response(f"{heading}. {text}", code, mimetype="text/plain")
+    return Response(body, code, mimetype="text/html")

@@ -126,6 +126,8 @@ def local_time(moment: datetime | None, zone: str | ZoneInfo, *, with_zone: bool
 
 def event_summary(kind: str, detail: dict[str, Any]) -> str:
     """One line saying what the event's detail means, for timelines."""
+    if kind.startswith(("user.", "outcome_code.")):
+        return system_change_summary(kind, detail)
     if kind in ("candidate.stage_changed",):
         why = detail.get("because") or detail.get("reason")
         text = f"{stage(detail.get('from'))} → {stage(detail.get('to'))}"
@@ -153,4 +155,79 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
         return str(detail.get("reason", ""))
     if kind == "callback.created":
         return str(detail.get("reason", ""))
+    return ""
+
+
+# Changes to the system (users, outcome codes), as the auditor's change log shows them.
+CHANGE_FIELDS: dict[str, str] = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "role": "role",
+    "hunt_order": "hunt order",
+    "is_available": "takes calls",
+    "is_active": "active",
+    "timezone": "timezone",
+    "digit": "digit",
+    "label": "label",
+    "sets_stage": "sets stage",
+    "marks_do_not_call": "marks do not call",
+}
+_EMPTY = {"timezone": "business timezone", "sets_stage": "no change", "hunt_order": "none"}
+
+
+def change_value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return _EMPTY.get(field, "none")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field == "sets_stage":
+        return stage(value)
+    if field == "label":
+        return f"“{value}”"
+    return str(value)
+
+
+def _field(name: str) -> str:
+    return CHANGE_FIELDS.get(name, name.replace("_", " "))
+
+
+def _from_to(changes: dict[str, Any]) -> list[str]:
+    return [
+        f"{_field(name)} {change_value(name, (c or {}).get('from'))} → "
+        f"{change_value(name, (c or {}).get('to'))}"
+        for name, c in changes.items()
+    ]
+
+
+def system_change_summary(kind: str, detail: dict[str, Any]) -> str:
+    """What a user or outcome-code event changed, in words (personal data only by name)."""
+    if kind == "user.created":
+        parts = [str(detail.get("role") or "")]
+        if detail.get("hunt_order") is not None:
+            parts.append(f"hunt order {detail['hunt_order']}")
+        parts.append("takes calls" if detail.get("is_available") else "does not take calls")
+        if detail.get("is_active") is False:
+            parts.append("not active")
+        if detail.get("timezone"):
+            parts.append(f"timezone {detail['timezone']}")
+        return ", ".join(p for p in parts if p)
+    if kind == "user.changed":
+        changes = detail.get("changes") or {}
+        parts = _from_to(changes)
+        others = [_field(str(n)) for n in detail.get("fields", []) if n not in changes]
+        if others:
+            listed = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+            parts.append(f"{listed} changed")
+        return "; ".join(parts)
+    if kind == "user.password_reset":
+        return "a new password was set"
+    if kind == "outcome_code.saved":
+        changes = detail.get("changes") or {}
+        if detail.get("created"):
+            return "added: " + ", ".join(
+                f"{_field(name)} {change_value(name, (c or {}).get('to'))}"
+                for name, c in changes.items()
+            )
+        return "; ".join(_from_to(changes))
     return ""

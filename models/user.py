@@ -54,6 +54,16 @@ class User(Base):
     def _normalise_phone(self, _key: str, value: str | None) -> str | None:
         return None if value is None or not value.strip() else normalize_phone(value)
 
+    @validates("timezone")
+    def _check_timezone(self, _key: str, value: str | None) -> str | None:
+        from models.candidate import is_timezone  # models.candidate imports this module
+
+        if value is None or not value.strip():
+            return None
+        if not is_timezone(value):
+            raise ValueError(f"{value!r} is not a known IANA timezone, like Europe/London")
+        return value
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -28,6 +28,9 @@ WAV_RATE = 8000
 MP3_FRAME = bytes([0xFF, 0xFB, 0x18, 0xC4]) + bytes(140)
 MP3_SAMPLES_PER_FRAME, MP3_RATE = 1152, 32000
 RECORDING_NAME = re.compile(r"^(RE[0-9a-f]{32})(\.wav|\.mp3|\.json)?$")
+# Who "Place incoming call" calls from unless the developer types another number: a real,
+# valid number (Jane Doe's in the demo data, ivr/cli.py), so the app knows the caller.
+DEFAULT_CALLER = "+15005550201"
 
 
 def silent_wav(seconds: int) -> bytes:
@@ -353,6 +356,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
             "dev.html",
             legs=[(leg, sim.said(leg.sid)) for leg in reversed(legs)],
             numbers=list(sim.numbers),
+            default_caller=DEFAULT_CALLER,
             error=request.args.get("error"),
             live=any(not leg.ended for leg in legs),
             errors=sim.errors,

@@ -226,9 +226,10 @@ def test_admin_adds_and_retires_outcome_codes(web_app, cast, session):
     client.post("/admin/outcome-codes", data={
         "csrf_token": token, "digit": "0", "label": "asked for email instead",
         "sets_stage": "", "is_active": "y"})  # fmt: skip
+    # An unticked box sends the hidden "no" before it.
     client.post("/admin/outcome-codes", data={
         "csrf_token": token, "digit": "8", "label": "call back later",
-        "sets_stage": ""})  # fmt: skip
+        "sets_stage": "", "is_active": "no"})  # fmt: skip
     bad = client.post("/admin/outcome-codes", data={
         "csrf_token": token, "digit": "12", "label": "two digits"})  # fmt: skip
 

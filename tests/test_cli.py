@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import User
+from models import CallEvent, User
 
 
 def test_create_user_prints_an_api_token_that_authenticates(app, client, session):
@@ -77,3 +77,16 @@ def test_seed_demo_adds_users_and_candidates_once(app, session):
     assert first.exit_code == 0, first.output
     assert "already has users" in second.output
     assert len(session.scalars(select(User)).all()) == 4
+
+
+def test_create_user_is_a_chained_user_created_event(app, session):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "ada@example.com", "--role", "auditor", "--name", "Ada A"]
+    )
+
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User))
+    event = session.scalar(select(CallEvent).where(CallEvent.subject == f"user:{user.id}"))
+    assert (event.kind, event.source, event.actor_id) == ("user.created", "cli", None)
+    assert event.detail["role"] == "auditor"
+    assert "ada@example.com" not in str(event.detail)

@@ -7,33 +7,64 @@ import logging
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ivr import system
 from ivr.db import get_session
 from ivr.security import role_required
+from ivr.system import OUTCOME_FIELDS, USER_FIELDS, ChangeRefused
 from ivr.web import bp
-from ivr.web.forms import EditUserForm, NewUserForm, OutcomeCodeForm
+from ivr.web.forms import (
+    EditUserForm,
+    NewUserForm,
+    OutcomeCodeForm,
+    ResetPasswordForm,
+    submitted,
+)
+from ivr.web.viewer import timezone_choices
 from models import AccessRecord, OutcomeCode, User
-from models.phone import InvalidPhoneNumber
 
 log = logging.getLogger(__name__)
 ACCESS_PAGE = 100
 
 
-def _users_page(new_form: NewUserForm, status: int = 200):  # type: ignore[no-untyped-def]
-    users = get_session().scalars(select(User).order_by(User.role, User.name)).all()
-    edit_forms = {u.id: EditUserForm(obj=u, prefix=f"u{u.id}") for u in users}
+def _users_page(  # type: ignore[no-untyped-def]
+    new_form: NewUserForm | None = None,
+    status: int = 200,
+    edit_form: EditUserForm | None = None,
+    edited: int | None = None,
+):
+    users = get_session().scalars(select(User).order_by(User.role, User.name, User.id)).all()
+    edit_forms = {u.id: EditUserForm(formdata=None, obj=u, prefix=f"u{u.id}") for u in users}
+    if edit_form is not None and edited is not None:
+        edit_forms[edited] = edit_form  # what the admin typed, with the reason it was refused
+    password_forms = {u.id: ResetPasswordForm(formdata=None, prefix=f"p{u.id}") for u in users}
     return render_template(
-        "admin_users.html", users=users, new_form=new_form, edit_forms=edit_forms
+        "admin_users.html",
+        users=users,
+        new_form=NewUserForm(formdata=None) if new_form is None else new_form,
+        edit_forms=edit_forms,
+        password_forms=password_forms,
+        edited=edited,
+        timezones=timezone_choices(),
+        business_zone=current_app.config["IVR_SETTINGS"].timezone,
     ), status
+
+
+def _refused(form, refused: ChangeRefused) -> None:  # type: ignore[no-untyped-def]
+    field = form[refused.field] if refused.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, refused.reason]
+    else:
+        form.form_errors.append(refused.reason)
 
 
 @bp.get("/admin/users")
 @role_required("admin")
 def admin_users():  # type: ignore[no-untyped-def]
-    return _users_page(NewUserForm())
+    return _users_page()
 
 
 @bp.post("/admin/users")
@@ -43,20 +74,15 @@ def admin_create_user():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _users_page(form, 400)
     session = get_session()
+    values = submitted(form, "name", "email", "role", "phone", "hunt_order", "is_available",
+                       "timezone")  # fmt: skip
     try:
-        user = User(
-            name=(form.name.data or "").strip(),
-            email=form.email.data or "",
-            role=form.role.data or "recruiter",
-            phone=form.phone.data or None,
-        )
-        user.set_password(form.password.data or "")
-        session.add(user)
+        user = system.create_user(session, current_user, values, form.password.data or "")
         session.commit()
-    except (ValueError, InvalidPhoneNumber) as bad:
+    except ChangeRefused as refused:
         session.rollback()
-        form.phone.errors = [*form.phone.errors, str(bad)]
-        return _users_page(form, 400)
+        _refused(form, refused)
+        return _users_page(form, refused.status)
     except IntegrityError:
         session.rollback()
         form.email.errors = [*form.email.errors, "that email or phone belongs to another user"]
@@ -66,55 +92,68 @@ def admin_create_user():  # type: ignore[no-untyped-def]
     return redirect(url_for("web.admin_users"), 303)
 
 
-def _active_admins(session) -> int:  # type: ignore[no-untyped-def]
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.is_active)
-    )
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
 
 
 @bp.post("/admin/users/<id:user_id>")
 @role_required("admin")
 def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    user = session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _user_or_404(user_id)
+    name = user.name
     form = EditUserForm(prefix=f"u{user.id}")
     if not form.validate_on_submit():
-        flash(f"{user.name} not changed: {_errors(form)}.", "error")
-        return redirect(url_for("web.admin_users"), 303)
-    stays_admin = form.role.data == "admin" and form.is_active.data
-    if user.role == "admin" and user.is_active and not stays_admin and _active_admins(session) < 2:
-        flash("Keep at least one active admin: promote someone else first.", "error")
-        return redirect(url_for("web.admin_users"), 303)
+        flash(f"{name} not changed: {_errors(form)}.", "error")
+        return _users_page(status=400, edit_form=form, edited=user.id)
     try:
-        user.role = form.role.data or user.role
-        user.phone = form.phone.data or None
-        user.hunt_order = form.hunt_order.data
-        user.is_available = bool(form.is_available.data)
-        user.is_active = bool(form.is_active.data)
+        event = system.update_user(session, current_user, user, submitted(form, *USER_FIELDS))
         session.commit()
-    except (ValueError, InvalidPhoneNumber) as bad:
+    except ChangeRefused as refused:
         session.rollback()
-        flash(f"{user.name} not changed: {bad}.", "error")
-        return redirect(url_for("web.admin_users"), 303)
+        _refused(form, refused)
+        flash(f"{name} not changed: {refused.reason}.", "error")
+        return _users_page(status=refused.status, edit_form=form, edited=user_id)
     except IntegrityError:
         session.rollback()
-        flash("Not changed: that phone number belongs to another user.", "error")
-        return redirect(url_for("web.admin_users"), 303)
-    log.info("admin %s updated user %s", current_user.id, user.id)
-    flash(f"Saved {user.name}.", "info")
-    return redirect(url_for("web.admin_users"), 303)
+        flash(f"{name} not changed: that email or phone belongs to another user.", "error")
+        return _users_page(status=409, edit_form=form, edited=user_id)
+    if event is None:
+        flash(f"Nothing to change for {user.name}.", "info")
+    else:
+        log.info("admin %s changed user %s: %s", current_user.id, user.id, event.detail["fields"])
+        flash(f"Saved {user.name}.", "info")
+    return redirect(url_for("web.admin_users", _anchor=f"user-{user.id}"), 303)
+
+
+@bp.post("/admin/users/<id:user_id>/password")
+@role_required("admin")
+def admin_reset_password(user_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm(prefix=f"p{user.id}")
+    if not form.validate_on_submit():
+        flash(f"Password of {user.name} not reset: {_errors(form)}.", "error")
+        return _users_page(status=400, edited=user.id)
+    try:
+        system.reset_password(session, current_user, user, form.password.data or "")
+        session.commit()
+    except ChangeRefused as refused:
+        session.rollback()
+        flash(f"Password of {user.name} not reset: {refused.reason}.", "error")
+        return _users_page(status=refused.status, edited=user.id)
+    log.info("admin %s reset the password of user %s", current_user.id, user.id)
+    flash(f"New password set for {user.name}; tell them through a channel you trust.", "info")
+    return redirect(url_for("web.admin_users", _anchor=f"user-{user.id}"), 303)
 
 
 def _errors(form) -> str:  # type: ignore[no-untyped-def]
-    return "; ".join(f"{form[name].label.text}: {' '.join(e)}" for name, e in form.errors.items())
-
-
-@bp.get("/admin/outcome-codes")
-@role_required("admin")
-def admin_outcome_codes():  # type: ignore[no-untyped-def]
-    return _codes_page(OutcomeCodeForm(formdata=None))
+    return "; ".join(
+        f"{form[name].label.text}: {' '.join(e).rstrip('.')}" for name, e in form.errors.items()
+    )
 
 
 def _codes_page(form: OutcomeCodeForm, status: int = 200):  # type: ignore[no-untyped-def]
@@ -122,26 +161,49 @@ def _codes_page(form: OutcomeCodeForm, status: int = 200):  # type: ignore[no-un
     return render_template("admin_outcome_codes.html", codes=codes, form=form), status
 
 
+@bp.get("/admin/outcome-codes")
+@role_required("admin")
+def admin_outcome_codes():  # type: ignore[no-untyped-def]
+    """The codes, and the form: empty for a new code, or (?digit=N) filled with code N."""
+    digit = request.args.get("digit", "")
+    code = None
+    if len(digit) == 1 and digit.isdigit():
+        code = get_session().scalar(select(OutcomeCode).where(OutcomeCode.digit == digit))
+    if code is None:
+        data = {"digit": digit} if len(digit) == 1 and digit.isdigit() else {}
+        return _codes_page(OutcomeCodeForm(formdata=None, data=data))
+    form = OutcomeCodeForm(formdata=None, data={
+        "digit": code.digit, "label": code.label, "sets_stage": code.sets_stage or "",
+        "marks_do_not_call": code.marks_do_not_call, "is_active": code.is_active})  # fmt: skip
+    return _codes_page(form)
+
+
 @bp.post("/admin/outcome-codes")
 @role_required("admin")
 def admin_save_outcome_code():  # type: ignore[no-untyped-def]
-    """Add a code, or change the one with that digit. Codes are never deleted: old calls
-    keep pointing at theirs; an inactive code is just no longer offered on the phone."""
+    """Add a code, or change the one with that digit: only the fields sent change."""
     form = OutcomeCodeForm()
     if not form.validate_on_submit():
         return _codes_page(form, 400)
     session = get_session()
-    code = session.scalar(select(OutcomeCode).where(OutcomeCode.digit == form.digit.data))
-    if code is None:
-        code = OutcomeCode(digit=form.digit.data or "")
-        session.add(code)
-    code.label = (form.label.data or "").strip()
-    code.sets_stage = form.sets_stage.data or None
-    code.marks_do_not_call = bool(form.marks_do_not_call.data)
-    code.is_active = bool(form.is_active.data)
-    session.commit()
-    log.info("admin %s saved outcome code %s", current_user.id, code.digit)
-    flash(f"Saved outcome {code.digit}: {code.label}.", "info")
+    try:
+        code, event = system.save_outcome_code(
+            session, current_user, form.digit.data or "", submitted(form, *OUTCOME_FIELDS)
+        )
+        session.commit()
+    except ChangeRefused as refused:
+        session.rollback()
+        _refused(form, refused)
+        return _codes_page(form, refused.status)
+    except IntegrityError:
+        session.rollback()
+        form.digit.errors = [*form.digit.errors, "someone saved that digit at the same moment"]
+        return _codes_page(form, 409)
+    if event is None:
+        flash(f"Nothing to change for outcome {code.digit}.", "info")
+    else:
+        log.info("admin %s saved outcome code %s", current_user.id, code.digit)
+        flash(f"Saved outcome {code.digit}: {code.label}.", "info")
     return redirect(url_for("web.admin_outcome_codes"), 303)
 
 

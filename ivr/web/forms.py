@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,10 +20,57 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, html_params
 
 from ivr import words
+from ivr.routing import HUNT_ORDER_MAX, HUNT_ORDER_MIN
+from ivr.system import MAX_PASSWORD, MIN_PASSWORD
 from models import ROLES
 from models.candidate import STAGES
+
+
+class _FlagInput(CheckboxInput):
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        hidden = {"type": "hidden", "name": field.name, "value": "no"}
+        if "form" in kwargs:
+            hidden["form"] = kwargs["form"]
+        kwargs["value"] = "yes"
+        return Markup(f"<input {html_params(**hidden)}>") + super().__call__(field, **kwargs)
+
+
+class FlagField(BooleanField):
+    """A checkbox that is always sent: a hidden "no" goes before the box, so an unticked box
+    says no instead of saying nothing, and a form that did not show the flag leaves it alone
+    (see `submitted`)."""
+
+    widget = _FlagInput()
+    false_values = (False, "false", "", "no", "n", "off", "0")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:  # the box's "yes" comes after the hidden "no"
+            self.data = valuelist[-1] not in self.false_values
+
+
+def submitted(form: FlaskForm, *names: str) -> dict[str, Any]:
+    """The fields among `names` the request actually sent, with their data: what a save may
+    change. A field the form did not show is not touched."""
+    return {name: form[name].data for name in names if form[name].name in request.form}
+
+
+class TimezoneField(StringField):
+    """An IANA zone name, or blank for the team's business timezone (checked by the model)."""
+
+    def __init__(self, label: str = "Timezone", **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [Optional(), Length(max=64)])
+        kwargs.setdefault(
+            "render_kw",
+            {"list": "timezones", "autocomplete": "off", "placeholder": "e.g. Europe/London"},
+        )
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip() or None
 
 
 class LoginForm(FlaskForm):
@@ -31,30 +82,74 @@ class ActionForm(FlaskForm):
     """A bare form: a button whose only field is the CSRF token."""
 
 
+def _hunt_order() -> IntegerField:
+    return IntegerField(
+        "Hunt order",
+        validators=[Optional(), NumberRange(min=HUNT_ORDER_MIN, max=HUNT_ORDER_MAX)],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+def _password(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD,
+                max=MAX_PASSWORD,
+                message=f"a password is at least {MIN_PASSWORD} characters "
+                f"(and at most {MAX_PASSWORD})",
+            ),
+        ],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD},
+    )
+
+
 class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     phone = StringField("Phone (E.164)", validators=[Optional(), Length(max=32)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+    hunt_order = _hunt_order()
+    is_available = FlagField("Takes calls", default=True)
+    timezone = TimezoneField()
+    password = _password("Password")
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
+    """Every field optional here: what the request did not send stays as it is."""
+
+    name = StringField("Name", validators=[Length(max=120)])
+    email = EmailField("Email", validators=[Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES], default=ROLES[0])
     phone = StringField("Phone (E.164)", validators=[Optional(), Length(max=32)])
-    hunt_order = IntegerField("Hunt order", validators=[Optional(), NumberRange(min=1, max=99)])
-    is_available = BooleanField("Takes calls")
-    is_active = BooleanField("Active")
+    hunt_order = _hunt_order()
+    is_available = FlagField("Takes calls")
+    is_active = FlagField("Active")
+    timezone = TimezoneField()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password("New password")
+
+
+class MySettingsForm(FlaskForm):
+    timezone = TimezoneField()
 
 
 class OutcomeCodeForm(FlaskForm):
+    """Add a code or change one; a field the request did not send keeps the code's value."""
+
     digit = StringField("Digit", validators=[DataRequired(), Regexp(r"^[0-9]$")])
-    label = StringField("Label", validators=[DataRequired(), Length(max=80)])
+    label = StringField("Label", validators=[Length(max=80)])
     sets_stage = SelectField(
-        "Sets stage", choices=[SelectChoice("", "no change"), *(SelectChoice(s) for s in STAGES)]
+        "Sets stage",
+        choices=[SelectChoice("", "no change"), *(SelectChoice(s) for s in STAGES)],
+        default="",
     )
-    marks_do_not_call = BooleanField("Marks do-not-call")
-    is_active = BooleanField("Active", default=True)
+    marks_do_not_call = FlagField("Marks do-not-call")
+    is_active = FlagField("Active", default=True)
 
 
 # Candidates ------------------------------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 
+import phonenumbers
 import pytest
 import requests
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.cli import DEMO_CANDIDATES
 from simulator import Simulator
 from simulator.__main__ import parse_number
 from tests.simulator.fakes import CALLER, COMPANY, FakeApp
@@ -87,3 +90,13 @@ def test_number_option_parses_voice_and_fallback_urls() -> None:
     assert parse_number("+15005550006=http://a/voice") == ("+15005550006", ("http://a/voice", None))
     with pytest.raises(argparse.ArgumentTypeError):
         parse_number("15005550006")
+
+
+def test_dev_page_offers_a_valid_caller_number_by_default(sim: Simulator) -> None:
+    page = requests.get(sim.base_url + "/", timeout=5)
+
+    caller = re.search(r'<input name="from" value="([^"]*)"', page.text)
+    assert caller is not None
+    number = phonenumbers.parse(caller.group(1), None)
+    assert phonenumbers.is_valid_number(number)
+    assert caller.group(1) in {phone for _, phone, _ in DEMO_CANDIDATES}

@@ -1,0 +1,71 @@
+"""System changes for auditors: who added or changed a user or an outcome code, and when.
+They are chained events like the calls' (subject "user:12", "outcome_code:5"); each read of
+this page is recorded like every other auditor read."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ivr import calllog, words
+from ivr.db import get_session
+from ivr.security import role_required
+from ivr.web import bp
+from models import CallEvent, User
+
+CHANGES_PAGE = 50
+
+
+def _subjects(events: list[CallEvent]) -> dict[str, str]:
+    """ "user:12" -> the user's current name; "outcome_code:5" -> "outcome code 5"."""
+    user_ids = {
+        int(event.subject.split(":", 1)[1])
+        for event in events
+        if event.subject and event.subject.startswith("user:") and event.subject[5:].isdigit()
+    }
+    names = {}
+    if user_ids:
+        rows = get_session().execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        names = {user_id: name for user_id, name in rows}
+    shown = {}
+    for event in events:
+        kind, _, key = (event.subject or "").partition(":")
+        if kind == "user" and key.isdigit():
+            shown[event.subject] = names.get(int(key), f"user {key}")
+        elif kind == "outcome_code":
+            shown[event.subject] = f"outcome code {key}"
+        else:
+            shown[event.subject] = event.subject or ""
+    return shown
+
+
+@bp.get("/log/changes")
+@role_required("auditor")
+def system_changes():  # type: ignore[no-untyped-def]
+    session = get_session()
+    before = request.args.get("before", "")
+    before = before if before.isdigit() and len(before) <= 18 else ""
+    stmt = (
+        select(CallEvent)
+        .where(CallEvent.subject.is_not(None))
+        .options(selectinload(CallEvent.actor))
+        .order_by(CallEvent.seq.desc())
+        .limit(CHANGES_PAGE)
+    )
+    if before:
+        stmt = stmt.where(CallEvent.seq < int(before))
+    events = list(session.scalars(stmt))
+    older = events[-1].seq if len(events) == CHANGES_PAGE else None
+    filters = {"before": before} if before else {}
+    if calllog.record_access(session, current_user, "web.changes.view", filters=filters):
+        session.commit()
+    return render_template(
+        "changes.html",
+        events=events,
+        subjects=_subjects(events),
+        older=older,
+        title=words.event_title,
+        summary=words.event_summary,
+    )
