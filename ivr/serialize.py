@@ -1,11 +1,15 @@
-"""Calls and events as JSON-ready dicts, for the API and the live page."""
+"""Calls, events and candidates as JSON-ready dicts, for the API and the live page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models import Call, CallEvent
+from models import Call, CallEvent, Candidate
+
+if TYPE_CHECKING:
+    from ivr.candidates.timeline import Entry
 
 
 def iso(value: datetime | None) -> str | None:
@@ -63,4 +67,53 @@ def event_json(event: CallEvent) -> dict[str, Any]:
         "actor_id": event.actor_id,
         "detail": event.detail,
         "payload": event.payload,
+    }
+
+
+def candidate_json(
+    candidate: Candidate,
+    now: datetime,
+    *,
+    timeline: Iterable[Entry] | None = None,
+    stage_history: Iterable[CallEvent] | None = None,
+) -> dict[str, Any]:
+    """The candidate's record; `local_time` is `now` on the candidate's own clock (ISO-8601
+    with its UTC offset, to the second), so a caller can tell whether it is a decent hour."""
+    data: dict[str, Any] = {
+        "id": candidate.id,
+        "name": candidate.name,
+        "phone": candidate.phone,
+        "email": candidate.email,
+        "owner_id": candidate.owner_id,
+        "owner_name": candidate.owner.name if candidate.owner else None,
+        "stage": candidate.stage,
+        "timezone": candidate.timezone,
+        "local_time": now.astimezone(candidate.zone).replace(microsecond=0).isoformat(),
+        "do_not_call": candidate.do_not_call,
+        "do_not_call_reason": candidate.do_not_call_reason,
+        "code": candidate.code,
+        "external_id": candidate.external_id,
+        "source": candidate.source,
+        "created_at": iso(candidate.created_at),
+        "updated_at": iso(candidate.updated_at),
+        "last_contact_at": iso(candidate.last_contact_at),
+    }
+    if timeline is not None:
+        data["timeline"] = [entry.as_json() for entry in timeline]
+    if stage_history is not None:
+        data["stage_history"] = [stage_step_json(event) for event in stage_history]
+    return data
+
+
+def stage_step_json(event: CallEvent) -> dict[str, Any]:
+    """One step through the pipeline: created at a stage, or moved from one to another."""
+    detail = event.detail or {}
+    created = event.kind == "candidate.created"
+    return {
+        "at": iso(event.created_at),
+        "from": None if created else detail.get("from"),
+        "to": detail.get("stage") if created else detail.get("to"),
+        "actor_id": event.actor_id,
+        "reason": detail.get("because") or detail.get("reason"),
+        "event_id": event.id,
     }

@@ -7,8 +7,11 @@ from typing import Any
 
 from ivr.api import bp
 from ivr.calllog import DIRECTIONS
+from ivr.candidates.records import NOTE_MAX
+from ivr.candidates.search import MAX_DAYS, MAX_PAGE_SIZE, MAX_QUERY, PAGE_SIZE, SCOPES, SORTS
 from models.base import MAX_ID
 from models.call import STATUS_RANK
+from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX, STAGES
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +115,11 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": STR, "field": STR},
+        "properties": {
+            "error": STR,
+            "field": STR,
+            "existing_id": {**INT, "description": "On 409: the candidate that already has it."},
+        },
     },
     "Call": CALL_SCHEMA,
     "Event": {
@@ -174,7 +181,358 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+
+def _text(limit: int) -> dict[str, Any]:
+    return _nullable({"type": "string", "maxLength": limit})
+
+
+CANDIDATE_INPUT: dict[str, Any] = {
+    "type": "object",
+    "description": "Any of a candidate's fields; a field left out is left as it is. A phone "
+    "number may be typed in national format (read in DEFAULT_PHONE_REGION) and is stored in "
+    "E.164. An empty or null optional field means none. Unknown fields are refused (400).",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "maxLength": NAME_MAX},
+        "phone": {
+            "type": "string",
+            "format": "phone",
+            "description": "Like (415) 555-0133 or +44 20 7946 0958.",
+        },
+        "email": {**_text(EMAIL_MAX), "format": "email"},
+        "owner_id": _nullable(
+            {
+                **ID,
+                "description": "An active recruiter. A recruiter's new candidate is theirs "
+                "unless another recruiter is named; an admin's is unowned unless one is named.",
+            }
+        ),
+        "stage": {"type": "string", "enum": list(STAGES)},
+        "timezone": _nullable(
+            {
+                "type": "string",
+                "maxLength": 64,
+                "description": "IANA, like Europe/London; by default the phone number's own "
+                "zone when it has one, else the business timezone.",
+            }
+        ),
+        "external_id": _text(EXTERNAL_ID_MAX),
+        "source": _text(SOURCE_MAX),
+        "do_not_call": {"type": "boolean"},
+        "do_not_call_reason": _text(REASON_MAX),
+        "reason": {
+            **_text(REASON_MAX),
+            "description": "Why: kept with a stage, owner or do-not-call change; clearing "
+            "do-not-call requires it.",
+        },
+    },
+}
+
+TIMELINE_ENTRY: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "kind", "title", "summary"],
+    "properties": {
+        "at": TIME,
+        "kind": {"type": "string", "description": "`call`, or the event's kind."},
+        "title": STR,
+        "summary": STR,
+        "call_id": _nullable(INT),
+        "event_id": _nullable(INT),
+        "actor_id": _nullable(INT),
+        "detail": {"type": "object", "nullable": True},
+    },
+}
+
+CANDIDATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "id",
+        "name",
+        "phone",
+        "email",
+        "owner_id",
+        "owner_name",
+        "stage",
+        "timezone",
+        "local_time",
+        "do_not_call",
+        "do_not_call_reason",
+        "code",
+        "external_id",
+        "source",
+        "created_at",
+        "updated_at",
+        "last_contact_at",
+    ],  # fmt: skip
+    "properties": {
+        "id": INT,
+        "name": STR,
+        "phone": {"type": "string", "description": "E.164."},
+        "email": _nullable(STR),
+        "owner_id": _nullable(INT),
+        "owner_name": _nullable(STR),
+        "stage": {"type": "string", "enum": list(STAGES)},
+        "timezone": STR,
+        "local_time": {
+            **TIME,
+            "description": "Now on the candidate's clock, with its UTC offset.",
+        },
+        "do_not_call": {"type": "boolean"},
+        "do_not_call_reason": _nullable(STR),
+        "code": {"type": "string", "description": "Six digits a recruiter keys in to dial in."},
+        "external_id": _nullable(STR),
+        "source": _nullable(STR),
+        "created_at": TIME,
+        "updated_at": _nullable(TIME),
+        "last_contact_at": _nullable(TIME),
+        "timeline": {
+            "type": "array",
+            "description": "Reading one candidate only: newest first. Recruiters (their own) "
+            "and auditors see calls, outcomes, voicemails and notes; admins the record's "
+            "changes only.",
+            "items": {"$ref": "#/components/schemas/TimelineEntry"},
+        },
+        "stage_history": {
+            "type": "array",
+            "description": "Reading one candidate only: each stage, oldest first.",
+            "items": {"$ref": "#/components/schemas/StageStep"},
+        },
+    },
+}
+
+SCHEMAS.update(
+    {
+        "CandidateInput": CANDIDATE_INPUT,
+        "Candidate": CANDIDATE_SCHEMA,
+        "CandidatePage": {
+            "type": "object",
+            "required": ["candidates", "next_cursor", "filters"],
+            "properties": {
+                "candidates": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Candidate"},
+                },
+                "next_cursor": _nullable(STR),
+                "filters": {"type": "object", "additionalProperties": STR},
+            },
+        },
+        "TimelineEntry": TIMELINE_ENTRY,
+        "StageStep": {
+            "type": "object",
+            "required": ["at", "from", "to", "actor_id", "reason", "event_id"],
+            "properties": {
+                "at": TIME,
+                "from": _nullable({"type": "string", "description": "None when created."}),
+                "to": _nullable(STR),
+                "actor_id": _nullable(INT),
+                "reason": _nullable(STR),
+                "event_id": INT,
+            },
+        },
+        "Note": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": NOTE_MAX}},
+        },
+    }
+)
+
 CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": ID}
+CANDIDATE_ID = {"name": "candidate_id", "in": "path", "required": True, "schema": ID}
+# One path segment: no slash, and not `.` or `..` (clients resolve those away).
+PATH_SEGMENT: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": r"^(?:[^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+)$",
+}
+ATS_KEY = [
+    {
+        "name": "source",
+        "in": "path",
+        "required": True,
+        "description": "Which ATS, like greenhouse.",
+        "schema": {**PATH_SEGMENT, "maxLength": SOURCE_MAX},
+    },
+    {
+        "name": "external_id",
+        "in": "path",
+        "required": True,
+        "description": "The ATS's own id for this person.",
+        "schema": {**PATH_SEGMENT, "maxLength": EXTERNAL_ID_MAX},
+    },
+]
+CANDIDATE_FILTERS: list[dict[str, Any]] = [
+    {
+        "name": "q",
+        "in": "query",
+        "description": "Name or email containing this (any case), the six-digit code, or "
+        "the phone number in any format.",
+        "schema": {"type": "string", "maxLength": MAX_QUERY},
+    },
+    {"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
+    {"name": "owner_id", "in": "query", "schema": ID},
+    {"name": "do_not_call", "in": "query", "schema": {"type": "string", "enum": BOOL}},
+    {
+        "name": "not_called_days",
+        "in": "query",
+        "description": "Only those not contacted in this many days (or never).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+    },
+    {
+        "name": "scope",
+        "in": "query",
+        "description": "For recruiters: `mine` (default) or the whole `team`.",
+        "schema": {"type": "string", "enum": list(SCOPES), "default": "mine"},
+    },
+    {
+        "name": "sort",
+        "in": "query",
+        "schema": {"type": "string", "enum": list(SORTS), "default": "name"},
+    },
+]
+CONFLICT = _error("Another candidate has this phone number or ATS id; `existing_id` names it.")
+CANDIDATE_NOT_FOUND = _error("No such candidate, or not one this user may read.")
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _created(description: str, ref: str) -> dict[str, Any]:
+    return {
+        **_json(description, ref),
+        "headers": {"Location": {"schema": STR, "description": "The candidate's URL."}},
+    }
+
+
+CANDIDATE_PATHS: dict[str, Any] = {
+    "/candidates": {
+        "get": {
+            "summary": "Find candidates: search, filter and sort, in keyset pages.",
+            "description": "Recruiters see their own (scope=team: everyone's); auditors and "
+            "admins everyone's, and each auditor's read is recorded. Pass `next_cursor` back "
+            "as `cursor` with the same filters for the next page.",
+            "x-roles": ["recruiter", "auditor", "admin"],
+            "parameters": [
+                *CANDIDATE_FILTERS,
+                {"name": "cursor", "in": "query", "schema": STR},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_PAGE_SIZE,
+                        "default": PAGE_SIZE,
+                    },
+                },
+            ],
+            "responses": {
+                "200": _json("A page of candidates.", "CandidatePage"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+            },
+        },
+        "post": {
+            "summary": "Add a candidate.",
+            "x-roles": ["recruiter", "admin"],
+            "requestBody": _body(
+                {
+                    "allOf": [{"$ref": "#/components/schemas/CandidateInput"}],
+                    "required": ["name", "phone"],
+                }
+            ),
+            "responses": {
+                "201": _created("The new candidate.", "Candidate"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "409": CONFLICT,
+                "503": _error("No free dial-in code could be drawn; try again."),
+            },
+        },
+    },
+    "/candidates/{candidate_id}": {
+        "get": {
+            "summary": "One candidate with its timeline and stage history.",
+            "x-roles": ["recruiter", "auditor", "admin"],
+            "parameters": [CANDIDATE_ID],
+            "responses": {
+                "200": _json("The candidate.", "Candidate"),
+                "401": UNAUTHORIZED,
+                "404": CANDIDATE_NOT_FOUND,
+            },
+        },
+        "patch": {
+            "summary": "Change a candidate: details, stage, owner, do-not-call.",
+            "description": "Stage, owner and do-not-call changes are chained events with who, "
+            "from, to and `reason`; clearing do-not-call requires `reason`. Only real changes "
+            "write events.",
+            "x-roles": ["recruiter", "admin"],
+            "parameters": [CANDIDATE_ID],
+            "requestBody": _body({"$ref": "#/components/schemas/CandidateInput"}),
+            "responses": {
+                "200": _json("The candidate as it now stands.", "Candidate"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "404": CANDIDATE_NOT_FOUND,
+                "409": CONFLICT,
+            },
+        },
+    },
+    "/candidates/by-external-id/{source}/{external_id}": {
+        "put": {
+            "summary": "Create or update the candidate an ATS knows by this key (idempotent).",
+            "description": "The path's source and external_id win over any in the body. An "
+            "existing candidate with the same phone and no other id of this ATS is linked. "
+            "The same body twice writes nothing the second time.",
+            "x-roles": ["recruiter", "admin"],
+            "parameters": ATS_KEY,
+            "requestBody": _body({"$ref": "#/components/schemas/CandidateInput"}),
+            "responses": {
+                "200": _json("The candidate, brought up to date.", "Candidate"),
+                "201": _created("The candidate, created.", "Candidate"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": _error("Not a recruiter or admin, or another recruiter's candidate."),
+                "409": CONFLICT,
+                "503": _error("No free dial-in code could be drawn; try again."),
+            },
+        }
+    },
+    "/candidates/{candidate_id}/notes": {
+        "post": {
+            "summary": "A note on one of the recruiter's candidates; on its timeline.",
+            "x-roles": ["recruiter"],
+            "parameters": [CANDIDATE_ID],
+            "requestBody": _body({"$ref": "#/components/schemas/Note"}),
+            "responses": {
+                "201": _json("The note, as a chained event.", "Event"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "404": CANDIDATE_NOT_FOUND,
+            },
+        }
+    },
+    "/calls/{call_id}/notes": {
+        "post": {
+            "summary": "A note on a call the recruiter may read; on the call and the "
+            "candidate's timeline.",
+            "x-roles": ["recruiter"],
+            "parameters": [CALL_ID],
+            "requestBody": _body({"$ref": "#/components/schemas/Note"}),
+            "responses": {
+                "201": _json("The note, as a chained event.", "Event"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "404": _error("No such call, or not one this user may read."),
+            },
+        }
+    },
+}
 
 PATHS: dict[str, Any] = {
     "/health": {
@@ -356,6 +714,8 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+PATHS.update(CANDIDATE_PATHS)
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,8 @@ class CandidateFilter:
         if raw := arg("q"):
             if len(raw) > MAX_QUERY:
                 raise SearchError("q", f"keep a search under {MAX_QUERY} characters")
+            if _has_control_characters(raw):
+                raise SearchError("q", "must not contain control characters")
             values["q"] = raw
         if raw := arg("stage"):
             if raw not in STAGES:
@@ -96,6 +99,11 @@ class CandidateFilter:
                 continue
             out[f.name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return out
+
+
+def _has_control_characters(text: str) -> bool:
+    """NUL and friends: no name holds them, and PostgreSQL refuses NUL in any text."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def search_clause(q: str, rules: Rules) -> ColumnElement[bool]:
@@ -158,7 +166,7 @@ def decode_cursor(token: str, flt: CandidateFilter) -> tuple[Any, int]:
             raise ValueError
         if flt.sort == "stage" and not (isinstance(key, int) and 0 <= key < len(STAGES)):
             raise ValueError
-        if flt.sort == "name" and not isinstance(key, str):
+        if flt.sort == "name" and not (isinstance(key, str) and not _has_control_characters(key)):
             raise ValueError
         if flt.sort == "last_contact":
             key = datetime.fromisoformat(str(key))
