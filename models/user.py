@@ -29,7 +29,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Team routing for inbound calls: position in the hunt group (None = not in it), and
     # whether the recruiter takes calls right now.
-    hunt_order: Mapped[int | None] = mapped_column(Integer)
+    # Unique: two recruiters at one position would ring in an order nobody chose (NULLs repeat).
+    hunt_order: Mapped[int | None] = mapped_column(Integer, unique=True)
     is_available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Where this person reads times; None: the team's business timezone.
     timezone: Mapped[str | None] = mapped_column(String(64))

@@ -62,3 +62,28 @@ def test_init_db_is_idempotent(app, session):
     assert second.exit_code == 0, second.output
     assert "newest schema" in second.output
     assert session.scalar(select(text("count(*)")).select_from(text("outcome_codes"))) == 9
+
+
+def test_duplicate_hunt_positions_keep_their_ringing_order_when_made_unique(database_url):
+    config = alembic_config(database_url)
+    command.downgrade(config, "0004")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        for email, order in (("b@example.com", 2), ("a@example.com", 1), ("c@example.com", 1)):
+            conn.execute(
+                text("INSERT INTO users (name, email, role, hunt_order, is_active, is_available, "
+                     "created_at) VALUES ('x', :e, 'recruiter', :o, true, true, "
+                     "CURRENT_TIMESTAMP)"),
+                {"e": email, "o": order},
+            )  # fmt: skip
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT email, hunt_order FROM users ORDER BY hunt_order")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("a@example.com", 1),
+        ("c@example.com", 2),
+        ("b@example.com", 3),
+    ]

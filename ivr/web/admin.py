@@ -85,7 +85,8 @@ def admin_create_user():  # type: ignore[no-untyped-def]
         return _users_page(form, refused.status)
     except IntegrityError:
         session.rollback()
-        form.email.errors = [*form.email.errors, "that email or phone belongs to another user"]
+        taken = "that email, phone or hunt order belongs to another user"
+        form.email.errors = [*form.email.errors, taken]
         return _users_page(form, 409)
     log.info("admin %s created user %s (%s)", current_user.id, user.id, user.role)
     flash(f"Added {user.name}.", "info")
@@ -119,7 +120,8 @@ def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
         return _users_page(status=refused.status, edit_form=form, edited=user_id)
     except IntegrityError:
         session.rollback()
-        flash(f"{name} not changed: that email or phone belongs to another user.", "error")
+        taken = "that email, phone or hunt order belongs to another user"
+        flash(f"{name} not changed: {taken}.", "error")
         return _users_page(status=409, edit_form=form, edited=user_id)
     if event is None:
         flash(f"Nothing to change for {user.name}.", "info")

@@ -52,9 +52,10 @@ from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import CandidateForm, NoteForm, ReassignForm
 from ivr.web.log import record_candidate_view
+from ivr.web.viewer import viewer_zone
 from models import CallEvent, Candidate, User
 from models.base import MAX_ID
-from models.candidate import STAGES, is_timezone
+from models.candidate import STAGES
 from models.phone import mask_phone
 
 EVERYONE = ("recruiter", "auditor", "admin")
@@ -117,12 +118,6 @@ def _settings() -> Settings:
 
 def _rules() -> Rules:
     return Rules.from_settings(_settings())
-
-
-def viewer_zone() -> str:
-    """Where the person reading the page reads times: their own zone, else the team's."""
-    zone = current_user.timezone
-    return zone if zone and is_timezone(zone) else _settings().timezone
 
 
 def _candidate(candidate_id: int) -> Candidate:

@@ -39,8 +39,10 @@ def upgrade() -> None:
         "(SELECT max(calls.created_at) FROM calls WHERE calls.candidate_id = candidates.id)"
     )
 
+    _renumber_duplicate_hunt_orders()
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint("uq_users_hunt_order", ["hunt_order"])
 
     # SQLite rebuilds the table to relax NOT NULL, which drops its triggers: put them back.
     drop_append_only("call_events")
@@ -69,6 +71,7 @@ def downgrade() -> None:
     make_append_only("call_events")
 
     with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_constraint("uq_users_hunt_order", type_="unique")
         batch_op.drop_column("timezone")
 
     with op.batch_alter_table("candidates") as batch_op:
@@ -80,3 +83,18 @@ def downgrade() -> None:
         batch_op.drop_column("source")
         batch_op.drop_column("external_id")
         batch_op.drop_column("do_not_call_reason")
+
+
+def _renumber_duplicate_hunt_orders() -> None:
+    """Two users at one hunt position rang in id order; keep that order, one position each."""
+    bind = op.get_bind()
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("hunt_order", sa.Integer))
+    rows = bind.execute(
+        sa.select(users.c.id, users.c.hunt_order)
+        .where(users.c.hunt_order.is_not(None))
+        .order_by(users.c.hunt_order, users.c.id)
+    ).all()
+    if len({order for _, order in rows}) == len(rows):
+        return
+    for position, (user_id, _) in enumerate(rows, start=1):
+        bind.execute(users.update().where(users.c.id == user_id).values(hunt_order=position))
