@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from models import Call
+    from models import Call, CallbackTask
 
 EVENT_TITLES: dict[str, str] = {
     # one-click call
@@ -136,6 +136,13 @@ def status_line(call: Call) -> str:
     """A call's status and, once known, how it ended: "ended · candidate did not answer"."""
     text = status(call.status)
     return f"{text} · {disposition(call.disposition)}" if call.disposition else text
+
+
+def callback_caller(task: CallbackTask) -> str:
+    """Who left a voicemail: the candidate's name, or the unknown caller's number."""
+    if task.candidate is not None:
+        return task.candidate.name
+    return "Unknown caller " + (task.caller_number or "(number withheld)")
 
 
 def callbacks_waiting(count: int) -> str:

@@ -33,12 +33,6 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def caller_name(task: CallbackTask) -> str:
-    if task.candidate is not None:
-        return task.candidate.name
-    return "Unknown caller " + (task.caller_number or "(number withheld)")
-
-
 def _my_candidates() -> list[Candidate]:
     return list(
         get_session().scalars(
@@ -52,7 +46,7 @@ def callback_json(task: CallbackTask, html: str) -> dict[str, Any]:
         "id": task.id,
         "voicemail_call_id": task.voicemail_call_id,
         "candidate_id": task.candidate_id,
-        "caller": caller_name(task),
+        "caller": words.callback_caller(task),
         "reason": task.reason,
         "reason_text": words.callback_reason(task.reason),
         "recruiter_id": task.recruiter_id,
@@ -118,7 +112,9 @@ def callback_done(task_id: int):  # type: ignore[no-untyped-def]
         session.rollback()
         return _answer(f"Callback not changed: {refused.reason}.", refused=refused)
     session.commit()
-    return _answer(f"Callback to {caller_name(task)} marked done.", id=task.id, status=task.status)
+    return _answer(
+        f"Callback to {words.callback_caller(task)} marked done.", id=task.id, status=task.status
+    )
 
 
 @bp.post("/callbacks/<id:task_id>/reassign")
@@ -138,7 +134,7 @@ def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
     session.commit()
     assert to is not None
     return _answer(
-        f"Callback to {caller_name(task)} handed to {to.name}.",
+        f"Callback to {words.callback_caller(task)} handed to {to.name}.",
         id=task.id,
         recruiter_id=task.recruiter_id,
     )
