@@ -336,14 +336,20 @@ def test_an_empty_note_is_refused_and_writes_nothing(app, session, riley, jane):
     assert events_of(session, call.id) == []
 
 
-def test_another_recruiters_call_cannot_be_noted(app, session, riley, make_user, make_candidate):
+def test_a_recruiter_notes_only_calls_they_may_read(
+    app, session, riley, jane, make_user, make_candidate
+):
     other = make_user(name="Other Recruiter")
     theirs = make_call(session, other, make_candidate(owner=other))
+    mine = make_call(session, riley, jane)
+    client = signed_in(app, riley)
 
-    response = signed_in(app, riley).post(f"/calls/{theirs.id}/notes", data={"text": "Mine?"})
+    refused = client.post(f"/calls/{theirs.id}/notes", data={"text": "Mine?"})
+    accepted = client.post(f"/calls/{mine.id}/notes", data={"text": "Mine."})
 
-    assert response.status_code == 404
+    assert (refused.status_code, accepted.status_code) == (404, 303)
     assert events_of(session, theirs.id) == []
+    assert [e.kind for e in events_of(session, mine.id)] == ["note.added"]
 
 
 def test_the_auditor_reads_notes_but_gets_no_note_form(app, session, riley, jane, make_user):
@@ -510,22 +516,27 @@ def test_a_callback_goes_only_to_an_active_recruiter(
     assert task.recruiter_id == riley.id
 
 
-def test_another_recruiters_callback_cannot_be_worked(app, session, riley, make_user, voicemail):
+def test_only_my_callbacks_and_the_teams_can_be_worked(app, session, riley, make_user, voicemail):
     other = make_user(name="Other Recruiter")
-    task = voicemail(None, recruiter=other)
+    theirs = voicemail(None, recruiter=other)
+    teams = voicemail(None, number="+15005559998", recruiter=None)
     client = signed_in(app, riley)
 
-    done = client.post(f"/callbacks/{task.id}/done")
+    done = client.post(f"/callbacks/{theirs.id}/done")
     moved = client.post(
-        f"/callbacks/{task.id}/reassign", data={"recruiter_id": str(riley.id), "reason": "mine"}
+        f"/callbacks/{theirs.id}/reassign", data={"recruiter_id": str(riley.id), "reason": "mine"}
     )
-    called = client.post(f"/callbacks/{task.id}/call")
+    called = client.post(f"/callbacks/{theirs.id}/call")
+    team_done = client.post(f"/callbacks/{teams.id}/done")
 
     assert (done.status_code, moved.status_code, called.status_code) == (404, 404, 404)
-    session.refresh(task)
-    assert (task.status, task.recruiter_id) == ("open", other.id)
-    assert events_of(session, task.voicemail_call_id) == []
-    assert session.scalar(select(func.count()).select_from(Call)) == 1
+    assert team_done.status_code == 303
+    session.refresh(theirs)
+    assert (theirs.status, theirs.recruiter_id) == ("open", other.id)
+    assert events_of(session, theirs.voicemail_call_id) == []
+    session.refresh(teams)
+    assert teams.status == "done"
+    assert session.scalar(select(func.count()).select_from(Call)) == 2
 
 
 def test_the_call_page_shows_callback_changes_in_words(app, session, riley, make_user, voicemail):

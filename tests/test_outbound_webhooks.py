@@ -307,8 +307,10 @@ def test_pressing_1_on_a_call_back_dials_the_callers_number(twilio_post, session
     assert events(session, call) == ["screen.accepted"]
 
 
-def test_a_connected_call_back_closes_the_callers_callback(twilio_post, session, call_back):
+def test_a_call_back_that_connects_closes_the_callers_callback(twilio_post, session, call_back):
     call, task = call_back
+    screened = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+    assert parse(screened.data).find("Dial").find("Number").text == STRANGER
 
     response = twilio_post(
         f"/voice/outbound/{call.id}/dial-result",
@@ -318,7 +320,7 @@ def test_a_connected_call_back_closes_the_callers_callback(twilio_post, session,
     assert spoken(parse(response.data).find("Gather")).startswith("The call has ended.")
     session.refresh(task)
     assert (task.status, task.done_by_call_id) == ("done", call.id)
-    assert events(session, call) == ["twilio.dial_result", "callback.done"]
+    assert events(session, call) == ["screen.accepted", "twilio.dial_result", "callback.done"]
 
 
 def test_a_call_back_nobody_answers_leaves_the_callback_open(twilio_post, session, call_back):
@@ -334,13 +336,22 @@ def test_a_call_back_nobody_answers_leaves_the_callback_open(twilio_post, sessio
     assert task.status == "open"
 
 
-def test_a_call_back_to_a_number_marked_do_not_call_since_is_not_connected(
+def test_a_call_back_is_not_connected_once_the_number_is_marked_do_not_call(
     twilio_post, session, call_back, make_candidate, recruiter
 ):
-    call, _task = call_back
+    first, _task = call_back
+    connected = twilio_post(f"/voice/outbound/{first.id}/screen?attempt=1", leg(Digits="1"))
     make_candidate(owner=recruiter, phone=STRANGER, do_not_call=True)
+    second = Call(direction="outbound", flow="callback", recruiter_id=recruiter.id,
+                  company_number=COMPANY_NUMBER, candidate_number=STRANGER,
+                  parent_sid="CA" + "c" * 32, status="in-progress")  # fmt: skip
+    session.add(second)
+    session.commit()
 
-    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+    refused = twilio_post(
+        f"/voice/outbound/{second.id}/screen?attempt=1", leg(Digits="1", CallSid=second.parent_sid)
+    )
 
-    assert parse(response.data).find("Dial") is None
-    assert events(session, call) == ["screen.rejected"]
+    assert parse(connected.data).find("Dial") is not None
+    assert parse(refused.data).find("Dial") is None
+    assert events(session, second) == ["screen.rejected"]
