@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ivr.permissions import visible_calls
 from ivr.serialize import iso
-from models import AccessRecord, Call, Candidate, OutcomeCode, User
+from models import AccessRecord, Call, CallEvent, Candidate, OutcomeCode, User
 from models.base import MAX_ID
 from models.call import STATUS_RANK
 
@@ -242,6 +242,7 @@ CSV_COLUMNS = (
     "outcome_by_id",
     "has_voicemail",
     "recording_sid",
+    "notes",
 )
 CSV_BATCH = 500
 
@@ -254,7 +255,7 @@ def mask_phone(number: str | None) -> str:
 
 
 # Free text people typed; everything else is a number, an enum, a SID or an E.164 phone.
-FREE_TEXT_COLUMNS = frozenset({"recruiter_name", "candidate_name", "outcome_label"})
+FREE_TEXT_COLUMNS = frozenset({"recruiter_name", "candidate_name", "outcome_label", "notes"})
 
 
 def _cell(value: Any, free_text: bool) -> str:
@@ -315,6 +316,20 @@ def export_statement(user: User, flt: CallFilter) -> Select[Any]:
     return _ordered(filtered(stmt, user, flt), flt.order).execution_options(yield_per=CSV_BATCH)
 
 
+def notes_by_call(session: Session, call_ids: list[int]) -> dict[int, str]:
+    """The notes on these calls, each call's in the order written, one per line."""
+    notes: dict[int, list[str]] = {}
+    if call_ids:
+        rows = session.execute(
+            select(CallEvent.call_id, CallEvent.detail)
+            .where(CallEvent.call_id.in_(call_ids), CallEvent.kind == "note.added")
+            .order_by(CallEvent.seq)
+        )
+        for call_id, detail in rows:
+            notes.setdefault(call_id, []).append(str((detail or {}).get("text", "")))
+    return {call_id: "\n".join(texts) for call_id, texts in notes.items()}
+
+
 def _stream_csv(session: Session, stmt: Select[Any], *, mask: bool) -> Iterator[str]:
     phone_columns = {i for i, c in enumerate(CSV_COLUMNS) if c.endswith("_number")}
     text_columns = {i for i, c in enumerate(CSV_COLUMNS) if c in FREE_TEXT_COLUMNS}
@@ -328,10 +343,13 @@ def _stream_csv(session: Session, stmt: Select[Any], *, mask: bool) -> Iterator[
         for partition in result.partitions():
             buffer.seek(0)
             buffer.truncate()
+            # One query per batch for the batch's notes: memory stays flat, no query per row.
+            notes = notes_by_call(session, [row[0] for row in partition])
             for row in partition:
+                values = (*row, notes.get(row[0]))
                 cells = [
                     mask_phone(value) if i in masked else _cell(value, i in text_columns)
-                    for i, value in enumerate(row)
+                    for i, value in enumerate(values)
                 ]
                 writer.writerow(cells)
             yield buffer.getvalue()

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import false, or_, select, true
 
-from models import Call, Candidate, User
+from models import Call, CallbackTask, Candidate, User
 
 RECRUITER, AUDITOR, ADMIN = "recruiter", "auditor", "admin"
 
@@ -46,6 +46,22 @@ def can_note_call(user: User, call: Call) -> bool:
 
 def can_correct_outcome(user: User, call: Call) -> bool:
     return user.role == RECRUITER and call.recruiter_id == user.id
+
+
+# Callbacks --------------------------------------------------------------------------------
+
+
+def can_work_callback(user: User, task: CallbackTask) -> bool:
+    """Call back, mark done or hand on a voicemail: the recruiter it waits for, or, while it
+    waits for the whole team (no recruiter yet), any recruiter."""
+    return user.role == RECRUITER and task.recruiter_id in (None, user.id)
+
+
+def can_hear_voicemail(user: User, call: Call, task: CallbackTask | None) -> bool:
+    """A voicemail's audio: whoever may read the call, and whoever is to call it back."""
+    if can_read_call(user, call):
+        return True
+    return task is not None and can_work_callback(user, task)
 
 
 # Candidates -------------------------------------------------------------------------------

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.callflow import outbound as flow
+from ivr.permissions import can_work_callback
 from ivr.security import settings
 from ivr.telephony import TelephonyError, gateway
 from ivr.urls import webhook_url
-from models import Call, Candidate, User
+from models import Call, CallbackTask, Candidate, User
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,30 @@ def place_outbound_call(session: Session, recruiter: User, candidate_id: int) ->
     """Ring the recruiter for this candidate, or raise CallRefused with a reason to show."""
     candidate = flow.check_can_call(session, recruiter, session.get(Candidate, candidate_id))
     call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
+    return _ring_recruiter(session, recruiter, call)
+
+
+def place_callback_call(session: Session, recruiter: User, task: CallbackTask) -> Call:
+    """Ring the recruiter to call back whoever left this voicemail: their candidate, or the
+    number of an unknown caller (a call with no candidate)."""
+    if not can_work_callback(recruiter, task):
+        raise flow.CallRefused("this callback waits for another recruiter", 403)
+    if task.status != "open":
+        raise flow.CallRefused("this callback is already done", 409)
+    if task.candidate_id is not None:
+        return place_outbound_call(session, recruiter, task.candidate_id)
+    number = flow.check_can_call_number(session, recruiter, task.caller_number)
+    known = session.scalar(select(Candidate).where(Candidate.phone == number))
+    if known is not None:
+        # They have become a candidate since: call them as one.
+        return place_outbound_call(session, recruiter, known.id)
+    call = flow.create_outbound_call(
+        session, recruiter, None, settings().twilio_phone_number, number=number, callback=task
+    )
+    return _ring_recruiter(session, recruiter, call)
+
+
+def _ring_recruiter(session: Session, recruiter: User, call: Call) -> Call:
     try:
         session.commit()
     except IntegrityError:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ivr import words
 from models import Call, CallEvent, Candidate
 
 if TYPE_CHECKING:
@@ -44,6 +45,12 @@ def call_json(call: Call, *, events: bool = False) -> dict[str, Any]:
         "outcome": None,
         "recording_url": call.recording_url,
         "is_voicemail": call.is_voicemail,
+        # The same words the pages use, so no client has to invent its own.
+        "live_state": words.live_state(call),
+        "status_text": words.status(call.status),
+        "disposition_text": words.disposition(call.disposition) or None,
+        "direction_text": words.direction(call.direction),
+        "outcome_text": words.outcome_text(call),
     }
     if call.outcome is not None:
         data["outcome"] = {

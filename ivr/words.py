@@ -3,9 +3,13 @@ and times in the reader's timezone. (What a caller hears lives in twiml/.)"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from models import Call, CallbackTask
 
 EVENT_TITLES: dict[str, str] = {
     # one-click call
@@ -16,6 +20,7 @@ EVENT_TITLES: dict[str, str] = {
     "twilio.answer": "Recruiter answered",
     "twilio.status": "Phone network status update",
     "twilio.dial_result": "Candidate leg ended",
+    "twilio.candidate_status": "Candidate answered",
     "twilio.incoming": "Incoming call",
     "screen.reprompt": "Recruiter asked again to press 1",
     "screen.accepted": "Recruiter pressed 1 to connect",
@@ -96,6 +101,11 @@ STATUSES: dict[str, str] = {
 }
 
 
+DIRECTIONS: dict[str, str] = {"outbound": "outgoing", "inbound": "incoming"}
+
+CALLBACK_REASONS: dict[str, str] = {"voicemail": "voicemail", "offer answer": "answer to an offer"}
+
+
 def event_title(kind: str) -> str:
     return EVENT_TITLES.get(kind) or kind.replace("_", " ").replace(".", ": ").capitalize()
 
@@ -112,6 +122,73 @@ def status(value: str | None) -> str:
 
 def stage(value: str | None) -> str:
     return (value or "").replace("_", " ")
+
+
+def direction(value: str | None) -> str:
+    return DIRECTIONS.get(value or "", value or "")
+
+
+def callback_reason(value: str | None) -> str:
+    return CALLBACK_REASONS.get(value or "", value or "")
+
+
+def status_line(call: Call) -> str:
+    """A call's status and, once known, how it ended: "ended · candidate did not answer"."""
+    text = status(call.status)
+    return f"{text} · {disposition(call.disposition)}" if call.disposition else text
+
+
+def callback_caller(task: CallbackTask) -> str:
+    """Who left a voicemail: the candidate's name, or the unknown caller's number."""
+    if task.candidate is not None:
+        return task.candidate.name
+    return "Unknown caller " + (task.caller_number or "(number withheld)")
+
+
+def callbacks_waiting(count: int) -> str:
+    return f"Callbacks waiting ({count})"
+
+
+def outcome_text(call: Call) -> str:
+    """The outcome in a word or two: its label, or whether one may still come."""
+    if call.outcome is not None:
+        return call.outcome.label
+    return "pending" if call.is_active else "not recorded"
+
+
+def plain(value: Any) -> str:
+    """Any value from an event's detail or payload as plain text: never a Python repr."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(item) for item in value) or "—"
+    return str(value)
+
+
+def detail_lines(detail: Mapping[str, Any]) -> list[str]:
+    """What the app recorded with an event, one "key: value" line each, values in words."""
+    lines = []
+    for key in sorted(detail):
+        value = detail[key]
+        if key == "disposition" and isinstance(value, str):
+            text = disposition(value)
+        elif key in ("status", "dial_status") and isinstance(value, str):
+            text = status(value)
+        elif key in ("from", "to", "stage") and isinstance(value, str):
+            text = stage(value)
+        else:
+            text = plain(value)
+        lines.append(f"{key.replace('_', ' ')}: {text}")
+    return lines
+
+
+def viewer_zone(user_timezone: str | None, business_timezone: str) -> str:
+    """Where a reader reads times: their own zone, else the team's business zone."""
+    return user_timezone or business_timezone
 
 
 def local_time(moment: datetime | None, zone: str | ZoneInfo, *, with_zone: bool = True) -> str:
@@ -154,7 +231,20 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
     if kind == "call.not_placed":
         return str(detail.get("reason", ""))
     if kind == "callback.created":
-        return str(detail.get("reason", ""))
+        return callback_reason(detail.get("reason"))
+    if kind == "callback.done":
+        return str(detail.get("reason") or "")
+    if kind == "callback.reassigned":
+        text = f"{detail.get('from_name') or 'the team'} → {detail.get('to_name') or 'the team'}"
+        return f"{text} ({detail['reason']})" if detail.get("reason") else text
+    if kind == "twilio.candidate_status":
+        return status(detail.get("status"))
+    if kind in ("screen.accepted", "screen.rejected", "outcome.invalid", "dial_in.code"):
+        digits = detail.get("digits") if "digits" in detail else detail.get("code")
+        return f"pressed {digits}" if digits else "no key pressed"
+    if kind in ("hunt.ringing", "hunt.missed", "hunt.connected"):
+        position = detail.get("position")
+        return f"recruiter {int(position) + 1} in the hunt order" if position is not None else ""
     return ""
 
 
@@ -231,3 +321,79 @@ def system_change_summary(kind: str, detail: dict[str, Any]) -> str:
             )
         return "; ".join(_from_to(changes))
     return ""
+
+
+# The live call, in the recruiter's words --------------------------------------------------
+
+# How a call that never got to the outcome menu ended, said to the recruiter who placed it.
+ENDINGS: dict[str, str] = {
+    "connected": "no outcome was keyed in",
+    "candidate-no-answer": "{name} did not answer",
+    "candidate-busy": "{name}'s line was busy",
+    "candidate-unreachable": "{name} could not be reached",
+    "recruiter-no-answer": "you did not answer your phone",
+    "recruiter-declined": "you declined the call",
+    "recruiter-unreachable": "your phone could not be reached",
+    "recruiter-did-not-accept": "you did not press 1",
+    "recruiter-hung-up-before-bridge": "you hung up before {name} was rung",
+    "recruiter-hung-up-while-ringing": "you hung up while {name}'s phone rang",
+    "not-placed": "the call could not be placed",
+    "voicemail": "a voicemail was left",
+    "missed": "nobody answered",
+    "answered": "the call was answered",
+    "canceled": "the call was cancelled",
+}
+ONE_CLICK_FLOWS = (None, "one-click", "callback")
+LIVE_STATE_CODES = (
+    "ringing_recruiter",
+    "screening",
+    "ringing_candidate",
+    "talking",
+    "keying_outcome",
+    "outcome_saved",
+    "ended",
+    "ringing",
+    "in_progress",
+)
+
+
+def callee_name(call: Call) -> str:
+    """Who the recruiter is calling, as they would say it: Jane, or the caller."""
+    return call.candidate.first_name if call.candidate is not None else "the caller"
+
+
+def call_heading(call: Call) -> str:
+    """Whom the live call is with: "Call to Jane Doe", "Calling back an unknown caller"."""
+    if call.direction == "inbound":
+        return (
+            f"Call from {call.candidate.name}" if call.candidate else "Call from an unknown caller"
+        )
+    if call.candidate is not None:
+        return f"Call to {call.candidate.name}"
+    return "Calling back an unknown caller"
+
+
+def live_state(call: Call) -> dict[str, str]:
+    """Where a call is, in the recruiter's terms: {"code": ..., "text": ...}. The one source
+    of these words, for the page as it loads, the JSON the page polls and the API."""
+    name = callee_name(call)
+    if call.outcome is not None:
+        return {"code": "outcome_saved", "text": f"Outcome saved: {call.outcome.label}"}
+    if not call.is_active:
+        ending = ENDINGS.get(call.disposition or "")
+        if ending is None:
+            ending = disposition(call.disposition) or status(call.status)
+        return {"code": "ended", "text": f"Call ended: {ending.format(name=name)}"}
+    if call.direction == "outbound" and call.flow in ONE_CLICK_FLOWS:
+        if call.answered_at is None and call.status != "in-progress":
+            return {"code": "ringing_recruiter", "text": "Ringing your phone"}
+        if call.child_status is None:
+            if any(event.kind == "screen.accepted" for event in call.events):
+                return {"code": "ringing_candidate", "text": f"Ringing {name}"}
+            return {"code": "screening", "text": "Waiting for you to press 1"}
+        if call.child_status == "in-progress":
+            return {"code": "talking", "text": f"Talking with {name}"}
+        return {"code": "keying_outcome", "text": "Key in the outcome on your phone"}
+    if call.status == "in-progress":
+        return {"code": "in_progress", "text": "Call in progress"}
+    return {"code": "ringing", "text": "Ringing"}

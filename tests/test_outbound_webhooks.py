@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import Call, CallEvent
+from models import Call, CallbackTask, CallEvent
 from tests.conftest import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
 
@@ -242,3 +242,116 @@ def test_an_unexpected_error_still_answers_valid_twiml(twilio_post, call, monkey
 
     assert response.status_code == 200
     assert "Sorry" in spoken(parse(response.data))
+
+
+def test_the_candidates_leg_reports_when_it_answers(twilio_post, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    number = parse(response.data).find("Dial").find("Number")
+    assert url_path(number.get("statusCallback")) == f"/voice/outbound/{call.id}/candidate-status"
+    assert number.get("statusCallbackEvent") == "answered"
+
+
+def test_the_candidate_answering_marks_the_call_as_talking(twilio_post, session, call):
+    twilio_post(
+        f"/voice/outbound/{call.id}/candidate-status",
+        {"CallSid": CHILD_SID, "ParentCallSid": PARENT_SID, "CallStatus": "in-progress"},
+    )
+
+    session.refresh(call)
+    assert (call.child_sid, call.child_status) == (CHILD_SID, "in-progress")
+    assert events(session, call) == ["twilio.candidate_status"]
+
+
+# Calling back an unknown caller (no candidate: the voicemail's number) ------------------------
+
+STRANGER = "+15005559999"
+
+
+@pytest.fixture
+def call_back(session, recruiter):
+    """A team voicemail from a stranger, and the one-click call returning it."""
+    voicemail = Call(direction="inbound", flow="unknown-caller", company_number=COMPANY_NUMBER,
+                     candidate_number=STRANGER, status="completed", is_voicemail=True)  # fmt: skip
+    session.add(voicemail)
+    session.flush()
+    task = CallbackTask(voicemail_call_id=voicemail.id, caller_number=STRANGER)
+    call = Call(direction="outbound", flow="callback", recruiter_id=recruiter.id,
+                company_number=COMPANY_NUMBER, recruiter_number=recruiter.phone,
+                candidate_number=STRANGER, parent_sid=PARENT_SID, status="in-progress",
+                active_recruiter_id=recruiter.id)  # fmt: skip
+    session.add_all([task, call])
+    session.commit()
+    return call, task
+
+
+def test_answer_on_a_call_back_says_it_returns_a_voicemail(twilio_post, call_back):
+    call, _task = call_back
+
+    response = twilio_post(f"/voice/outbound/{call.id}/answer", leg())
+
+    gather = parse(response.data).find("Gather")
+    assert spoken(gather) == (
+        "Calling back the caller who left a voicemail. Press 1 to connect, or hang up."
+    )
+
+
+def test_pressing_1_on_a_call_back_dials_the_callers_number(twilio_post, session, call_back):
+    call, _task = call_back
+
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    dial = parse(response.data).find("Dial")
+    assert dial.get("callerId") == COMPANY_NUMBER
+    assert dial.find("Number").text == STRANGER
+    assert events(session, call) == ["screen.accepted"]
+
+
+def test_a_call_back_that_connects_closes_the_callers_callback(twilio_post, session, call_back):
+    call, task = call_back
+    screened = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+    assert parse(screened.data).find("Dial").find("Number").text == STRANGER
+
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(DialCallStatus="completed", DialCallSid=CHILD_SID, DialCallDuration="30"),
+    )
+
+    assert spoken(parse(response.data).find("Gather")).startswith("The call has ended.")
+    session.refresh(task)
+    assert (task.status, task.done_by_call_id) == ("done", call.id)
+    assert events(session, call) == ["screen.accepted", "twilio.dial_result", "callback.done"]
+
+
+def test_a_call_back_nobody_answers_leaves_the_callback_open(twilio_post, session, call_back):
+    call, task = call_back
+
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(DialCallStatus="no-answer", DialCallSid=CHILD_SID),
+    )
+
+    assert spoken(parse(response.data).find("Gather")).startswith("The caller did not answer.")
+    session.refresh(task)
+    assert task.status == "open"
+
+
+def test_a_call_back_is_not_connected_once_the_number_is_marked_do_not_call(
+    twilio_post, session, call_back, make_candidate, recruiter
+):
+    first, _task = call_back
+    connected = twilio_post(f"/voice/outbound/{first.id}/screen?attempt=1", leg(Digits="1"))
+    make_candidate(owner=recruiter, phone=STRANGER, do_not_call=True)
+    second = Call(direction="outbound", flow="callback", recruiter_id=recruiter.id,
+                  company_number=COMPANY_NUMBER, candidate_number=STRANGER,
+                  parent_sid="CA" + "c" * 32, status="in-progress")  # fmt: skip
+    session.add(second)
+    session.commit()
+
+    refused = twilio_post(
+        f"/voice/outbound/{second.id}/screen?attempt=1", leg(Digits="1", CallSid=second.parent_sid)
+    )
+
+    assert parse(connected.data).find("Dial") is not None
+    assert parse(refused.data).find("Dial") is None
+    assert events(session, second) == ["screen.rejected"]

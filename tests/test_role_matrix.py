@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from models import Base, Call
+from models import Base, Call, CallbackTask
 from tests.conftest import COMPANY_NUMBER
 
 ROLES = ("recruiter", "auditor", "admin")
@@ -39,6 +39,11 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.update_candidate_page": ("POST", WRITERS),
     "web.reassign_candidates": ("POST", WRITERS),
     "web.add_candidate_note": ("POST", ("recruiter",)),
+    "web.add_call_note": ("POST", ("recruiter",)),
+    "web.callbacks_json": ("GET", ("recruiter",)),
+    "web.callback_done": ("POST", ("recruiter",)),
+    "web.callback_reassign": ("POST", ("recruiter",)),
+    "web.callback_call": ("POST", ("recruiter",)),
     "web.call_log": ("GET", READERS),
     "web.call_log_csv": ("GET", READERS),
     "web.system_changes": ("GET", ("auditor",)),
@@ -100,14 +105,22 @@ def people(make_user, make_candidate, session):
                 candidate_id=candidate.id, company_number=COMPANY_NUMBER, status="completed",
                 recording_url="http://127.0.0.1:9/Recordings/RE1")  # fmt: skip
     session.add(call)
+    # A team voicemail from an unknown caller: any recruiter may work its callback.
+    voicemail = Call(direction="inbound", flow="unknown-caller", status="completed",
+                     company_number=COMPANY_NUMBER, candidate_number="+15005550999",
+                     is_voicemail=True)  # fmt: skip
+    session.add(voicemail)
+    session.flush()
+    task = CallbackTask(voicemail_call_id=voicemail.id, caller_number="+15005550999")
+    session.add(task)
     session.commit()
-    return users, candidate, call
+    return users, candidate, call, task
 
 
-def _url(app, endpoint: str, candidate, call, users) -> str:
+def _url(app, endpoint: str, candidate, call, users, task) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"call_id": call.id, "candidate_id": candidate.id, "user_id": users["auditor"].id,
-              "source": "ats", "external_id": "A-1"}  # fmt: skip
+              "source": "ats", "external_id": "A-1", "task_id": task.id}  # fmt: skip
     with app.test_request_context():
         from flask import url_for
 
@@ -159,9 +172,9 @@ CASES = [(endpoint, role) for endpoint in MATRIX for role in (*ROLES, None)]
     ("endpoint", "role"), CASES, ids=[f"{e}-{r or 'anonymous'}" for e, r in CASES]
 )
 def test_role_matrix(app, api_token, session, people, endpoint, role):
-    users, candidate, call = people
+    users, candidate, call, task = people
     method, allowed = MATRIX[endpoint]
-    url = _url(app, endpoint, candidate, call, users)
+    url = _url(app, endpoint, candidate, call, users, task)
     user = users[role] if role else None
     before = _snapshot(session)
     if user is not None:

@@ -22,17 +22,24 @@ DIAL_ENDINGS = {
 }
 
 
+CALLING_BACK_UNKNOWN = "Calling back the caller who left a voicemail."
+
+
 @dataclass(frozen=True)
 class MenuItem:
     digit: str
     label: str
 
 
-def screening_prompt(candidate_name: str, action_url: str, retry_url: str | None) -> VoiceResponse:
-    """Make the recruiter press 1, so their own voicemail is never bridged to a candidate."""
+def screening_prompt(
+    candidate_name: str | None, action_url: str, retry_url: str | None
+) -> VoiceResponse:
+    """Make the recruiter press 1, so their own voicemail is never bridged to a candidate.
+    No name: the call returns an unknown caller's voicemail."""
     response = VoiceResponse()
     gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=SCREEN_TIMEOUT)
-    say(gather, f"Calling {candidate_name}. Press 1 to connect, or hang up.")
+    calling = f"Calling {candidate_name}." if candidate_name else CALLING_BACK_UNKNOWN
+    say(gather, f"{calling} Press 1 to connect, or hang up.")
     if retry_url:
         response.redirect(retry_url, method="POST")
     else:
@@ -47,8 +54,10 @@ def connect_candidate(
     action_url: str,
     ring_timeout: int = CANDIDATE_RING_TIMEOUT,
     announce: str = "Connecting.",
+    answered_url: str | None = None,
 ) -> VoiceResponse:
-    """Dial the candidate from the company number; the recruiter's own number never shows."""
+    """Dial the candidate from the company number; the recruiter's own number never shows.
+    With answered_url, the candidate's leg reports the moment it answers there."""
     response = VoiceResponse()
     say(response, announce)
     dial = Dial(
@@ -58,7 +67,15 @@ def connect_candidate(
         action=action_url,
         method="POST",
     )
-    dial.number(candidate_number)
+    if answered_url:
+        dial.number(
+            candidate_number,
+            status_callback=answered_url,
+            status_callback_event="answered",
+            status_callback_method="POST",
+        )
+    else:
+        dial.number(candidate_number)
     response.append(dial)
     return response
 
@@ -81,9 +98,10 @@ def outcome_menu(
 
 
 def dial_ending(dial_status: str, candidate_first_name: str) -> str:
-    return DIAL_ENDINGS.get(dial_status, DIAL_ENDINGS["completed"]).format(
+    text = DIAL_ENDINGS.get(dial_status, DIAL_ENDINGS["completed"]).format(
         name=candidate_first_name
     )
+    return text[:1].upper() + text[1:]
 
 
 def outcome_saved(label: str) -> VoiceResponse:

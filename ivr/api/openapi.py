@@ -9,6 +9,7 @@ from ivr.api import bp
 from ivr.calllog import DIRECTIONS
 from ivr.candidates.records import NOTE_MAX
 from ivr.candidates.search import MAX_DAYS, MAX_PAGE_SIZE, MAX_QUERY, PAGE_SIZE, SCOPES, SORTS
+from ivr.words import LIVE_STATE_CODES
 from models.base import MAX_ID
 from models.call import STATUS_RANK
 from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX, STAGES
@@ -107,6 +108,19 @@ CALL_SCHEMA: dict[str, Any] = {
         },
         "recording_url": _nullable(STR),
         "is_voicemail": {"type": "boolean"},
+        "live_state": {
+            "type": "object",
+            "description": "Where the call is, in the recruiter's words, e.g. Ringing Jane.",
+            "required": ["code", "text"],
+            "properties": {
+                "code": {"type": "string", "enum": list(LIVE_STATE_CODES)},
+                "text": STR,
+            },
+        },
+        "status_text": STR,
+        "disposition_text": _nullable(STR),
+        "direction_text": STR,
+        "outcome_text": STR,
         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
     },
 }

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow.events import already_recorded, record_change, record_event, webhook_payload
 from ivr.callflow.inbound import close_callbacks
 from ivr.callflow.status import end_call
-from models import ACTIVE_STATUSES, Call, Candidate, OutcomeCode, User, utcnow
+from models import ACTIVE_STATUSES, Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
 from models.outcome import active_outcomes
 from models.phone import InvalidPhoneNumber, normalize_phone
 
@@ -52,12 +52,35 @@ def check_can_call(session: Session, recruiter: User, candidate: Candidate | Non
         normalize_phone(candidate.phone)
     except InvalidPhoneNumber:
         raise CallRefused(f"{candidate.name} has no valid phone number", 422) from None
+    _check_recruiter_free(session, recruiter)
+    return candidate
+
+
+def check_can_call_number(session: Session, recruiter: User, number: str | None) -> str:
+    """A one-click call to a number no candidate has (an unknown caller's voicemail): the
+    same checks as for a candidate, and never to a number marked do-not-call since."""
+    if recruiter.role != "recruiter":
+        raise CallRefused("only recruiters place calls", 403)
+    if not number:
+        raise CallRefused("the caller withheld their number", 422)
+    try:
+        number = normalize_phone(number)
+    except InvalidPhoneNumber:
+        raise CallRefused("the caller's number cannot be dialled", 422) from None
+    candidate = session.scalar(select(Candidate).where(Candidate.phone == number))
+    if candidate is not None:
+        # The number is a candidate's now: their rules (owner, do-not-call) apply.
+        check_can_call(session, recruiter, candidate)
+    _check_recruiter_free(session, recruiter)
+    return number
+
+
+def _check_recruiter_free(session: Session, recruiter: User) -> None:
     if not recruiter.phone:
         raise CallRefused("you have no phone number on your profile to ring", 422)
     live = active_call_for(session, recruiter)
     if live is not None:
         raise CallRefused(f"you already have a call in progress (call {live.id})", 409)
-    return candidate
 
 
 def active_call_for(session: Session, recruiter: User) -> Call | None:
@@ -69,29 +92,41 @@ def active_call_for(session: Session, recruiter: User) -> Call | None:
 
 
 def create_outbound_call(
-    session: Session, recruiter: User, candidate: Candidate, company_number: str
+    session: Session,
+    recruiter: User,
+    candidate: Candidate | None,
+    company_number: str,
+    *,
+    number: str | None = None,
+    callback: CallbackTask | None = None,
 ) -> Call:
+    """The Call row of a one-click call: to a candidate, or (candidate None) to `number`, an
+    unknown caller who left the voicemail of `callback`."""
+    target = candidate.phone if candidate is not None else number
+    if not target:
+        raise ValueError("a one-click call needs a candidate or a number")
     call = Call(
         direction="outbound",
+        flow="callback" if candidate is None else None,
         recruiter_id=recruiter.id,
-        candidate_id=candidate.id,
+        candidate_id=candidate.id if candidate is not None else None,
         company_number=company_number,
         recruiter_number=recruiter.phone,
-        candidate_number=candidate.phone,
+        candidate_number=target,
         status="queued",
         active_recruiter_id=recruiter.id,
     )
     session.add(call)
     session.flush()
-    candidate.touch_contact(call.created_at)
-    record_event(
-        session,
-        call,
-        "call.requested",
-        source="user",
-        actor=recruiter,
-        detail={"candidate_id": candidate.id, "ring": "recruiter"},
-    )
+    detail: dict[str, object] = {
+        "candidate_id": candidate.id if candidate is not None else None,
+        "ring": "recruiter",
+    }
+    if callback is not None:
+        detail["callback_task_id"] = callback.id
+    if candidate is not None:
+        candidate.touch_contact(call.created_at)
+    record_event(session, call, "call.requested", source="user", actor=recruiter, detail=detail)
     return call
 
 
@@ -107,11 +142,23 @@ def record_not_placed(session: Session, call: Call, reason: str) -> None:
     record_event(session, call, "call.not_placed", detail={"reason": reason})
 
 
+def may_connect(session: Session, call: Call) -> bool:
+    """Whether the other party may still be dialled: never a number marked do-not-call."""
+    if call.candidate is not None:
+        return not call.candidate.do_not_call
+    if call.flow != "callback" or not call.candidate_number:
+        return False
+    now_a_candidate = session.scalar(
+        select(Candidate).where(Candidate.phone == call.candidate_number)
+    )
+    return now_a_candidate is None or not now_a_candidate.do_not_call
+
+
 def record_recruiter_answered(
     session: Session, call: Call, form: Mapping[str, str], attempt: int
 ) -> bool:
     """Log the answer webhook; False when the call must not go on (candidate now do-not-call)."""
-    allowed = call.candidate is not None and not call.candidate.do_not_call
+    allowed = may_connect(session, call)
     record_event(
         session,
         call,
@@ -135,7 +182,7 @@ def screen_recruiter(
     session: Session, call: Call, form: Mapping[str, str], attempt: int
 ) -> ScreenResult:
     digits = form.get("Digits", "")
-    connect = digits == "1" and call.candidate is not None and not call.candidate.do_not_call
+    connect = digits == "1" and may_connect(session, call)
     retry = not connect and attempt < MAX_SCREEN_PROMPTS
     record_event(
         session,
@@ -175,6 +222,34 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     if dial_status == "completed":
         close_callbacks(session, call)
     return dial_status
+
+
+def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str, str]) -> None:
+    """The candidate's leg answered (its own status callback): the two are talking now. The
+    dial result, when it comes, has the last word; a late callback changes nothing."""
+    leg_status = form.get("CallStatus", "")
+    key = "candidate-status:{}:{}:{}".format(
+        form.get("CallSid", ""), leg_status, form.get("SequenceNumber", "")
+    )
+    if already_recorded(session, key):
+        return
+    applied = (
+        leg_status == "in-progress"
+        and call.child_status is None
+        and call.child_sid in (None, form.get("CallSid"))
+    )
+    if applied:
+        call.child_sid = form.get("CallSid") or None
+        call.child_status = leg_status
+    record_event(
+        session,
+        call,
+        "twilio.candidate_status",
+        source="twilio",
+        payload=webhook_payload(form),
+        detail={"status": leg_status, "applied": applied},
+        idempotency_key=key,
+    )
 
 
 @dataclass(frozen=True)

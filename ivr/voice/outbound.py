@@ -71,11 +71,16 @@ def outbound_answer(call_id: int):  # type: ignore[no-untyped-def]
     )
     return twiml_response(
         prompts.screening_prompt(
-            call.candidate.name if call.candidate else "the candidate",
+            _callee(call),
             action_url=webhook_url("voice.outbound_screen", call_id=call.id, attempt=attempt),
             retry_url=retry,
         )
     )
+
+
+def _callee(call: Call) -> str | None:
+    """The name the recruiter hears; None for an unknown caller being called back."""
+    return call.candidate.name if call.candidate is not None else None
 
 
 @bp.post("/outbound/<int:call_id>/screen")
@@ -86,18 +91,19 @@ def outbound_screen(call_id: int):  # type: ignore[no-untyped-def]
     attempt = _attempt()
     result = flow.screen_recruiter(session, call, request.form, attempt)
     session.commit()
-    if result.connect and call.candidate is not None:
+    if result.connect and call.candidate_number:
         return twiml_response(
             prompts.connect_candidate(
-                call.candidate.phone,
+                call.candidate_number,
                 caller_id=settings().twilio_phone_number,
                 action_url=webhook_url("voice.outbound_dial_result", call_id=call.id),
+                answered_url=webhook_url("voice.outbound_candidate_status", call_id=call.id),
             )
         )
     if result.retry:
         return twiml_response(
             prompts.screening_prompt(
-                call.candidate.name if call.candidate else "the candidate",
+                _callee(call),
                 action_url=webhook_url(
                     "voice.outbound_screen", call_id=call.id, attempt=attempt + 1
                 ),
@@ -114,8 +120,25 @@ def outbound_dial_result(call_id: int):  # type: ignore[no-untyped-def]
     call = _call(session, call_id)
     dial_status = flow.record_dial_result(session, call, request.form)
     session.commit()
-    first_name = call.candidate.first_name if call.candidate else "The candidate"
+    first_name = call.candidate.first_name if call.candidate else "the caller"
     return _outcome_menu(session, call, 1, prompts.dial_ending(dial_status, first_name))
+
+
+@bp.post("/outbound/<int:call_id>/candidate-status")
+@twilio_signature_required
+def outbound_candidate_status(call_id: int):  # type: ignore[no-untyped-def]
+    """The candidate's leg answered: the recruiter's page shows them talking."""
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None:
+        log.warning("candidate status callback for unknown call %s", call_id)
+        return twiml_response(empty())
+    try:
+        flow.record_candidate_leg_status(session, call, request.form)
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # the same delivery, raced: the other one was logged
+    return twiml_response(empty())
 
 
 @bp.post("/calls/<int:call_id>/outcome")

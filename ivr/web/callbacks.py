@@ -1,20 +1,166 @@
-"""Voicemails awaiting a callback, their audio, and linking a stranger's call to a candidate."""
+"""Voicemails awaiting a callback: the list (polled live), their audio, calling back (a
+candidate or an unknown caller), marking done, handing on, and linking a stranger's call to
+a candidate."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ivr import words
+from ivr.callflow import callbacks as work
 from ivr.callflow.events import record_event
+from ivr.callflow.inbound import open_callbacks
+from ivr.callflow.outbound import CallRefused
 from ivr.calllog import record_access
 from ivr.db import get_session
-from ivr.permissions import can_read_call
+from ivr.permissions import can_hear_voicemail, can_work_callback
+from ivr.placement import place_callback_call
 from ivr.security import role_required
+from ivr.serialize import iso
 from ivr.telephony import TelephonyError, gateway
 from ivr.web import bp
+from ivr.web.calls import live_json, other_recruiters
 from ivr.web.forms import ActionForm
-from models import Call, CallbackTask, Candidate
+from ivr.web.viewer import when
+from models import Call, CallbackTask, Candidate, User
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _my_candidates() -> list[Candidate]:
+    return list(
+        get_session().scalars(
+            select(Candidate).where(Candidate.owner_id == current_user.id).order_by(Candidate.name)
+        )
+    )
+
+
+def callback_json(task: CallbackTask, html: str) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "voicemail_call_id": task.voicemail_call_id,
+        "candidate_id": task.candidate_id,
+        "caller": words.callback_caller(task),
+        "reason": task.reason,
+        "reason_text": words.callback_reason(task.reason),
+        "recruiter_id": task.recruiter_id,
+        "team": task.recruiter_id is None,
+        "created_at": iso(task.created_at),
+        "created_at_text": when(task.created_at),
+        "html": html,
+    }
+
+
+@bp.get("/callbacks.json")
+@role_required("recruiter")
+def callbacks_json():  # type: ignore[no-untyped-def]
+    """The recruiter's open callbacks and the team's unassigned ones, oldest first, each with
+    its list item as the dashboard renders it, so a new voicemail appears without a reload."""
+    session = get_session()
+    tasks = open_callbacks(session, current_user)
+    candidates = _my_candidates()
+    recruiters = other_recruiters(session, current_user)
+    items = [
+        callback_json(
+            task,
+            render_template(
+                "_callback_item.html", task=task, candidates=candidates, recruiters=recruiters
+            ),
+        )
+        for task in tasks
+    ]
+    return {"callbacks": items, "heading": words.callbacks_waiting(len(items))}
+
+
+def _task(task_id: int) -> CallbackTask:
+    """A callback this recruiter may work; another's is as good as absent."""
+    task = get_session().get(CallbackTask, task_id)
+    if task is None or not can_work_callback(current_user, task):
+        abort(404)
+    return task
+
+
+def _answer(message: str, *, refused: work.CallbackRefused | None = None, **body: Any):  # type: ignore[no-untyped-def]
+    """JSON for the page's scripts, else a flash and back to the dashboard."""
+    if _wants_json():
+        if refused is None:
+            return body, 200
+        error: dict[str, Any] = {"error": refused.reason}
+        if refused.field:
+            error["field"] = refused.field
+        return error, refused.status
+    flash(message, "error" if refused else "info")
+    return redirect(url_for("web.calls_dashboard"), 303)
+
+
+@bp.post("/callbacks/<id:task_id>/done")
+@role_required("recruiter")
+def callback_done(task_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    task = _task(task_id)
+    try:
+        work.mark_done(session, task, current_user, request.form.get("reason"))
+    except work.CallbackRefused as refused:
+        session.rollback()
+        return _answer(f"Callback not changed: {refused.reason}.", refused=refused)
+    session.commit()
+    return _answer(
+        f"Callback to {words.callback_caller(task)} marked done.", id=task.id, status=task.status
+    )
+
+
+@bp.post("/callbacks/<id:task_id>/reassign")
+@role_required("recruiter")
+def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    task = _task(task_id)
+    raw = request.form.get("recruiter_id", "")
+    to = session.get(User, int(raw)) if raw.isdigit() and len(raw) <= 9 else None
+    try:
+        work.reassign(session, task, current_user, to, request.form.get("reason"))
+    except work.CallbackRefused as refused:
+        session.rollback()
+        return _answer(f"Callback not reassigned: {refused.reason}.", refused=refused)
+    session.commit()
+    assert to is not None
+    return _answer(
+        f"Callback to {words.callback_caller(task)} handed to {to.name}.",
+        id=task.id,
+        recruiter_id=task.recruiter_id,
+    )
+
+
+@bp.post("/callbacks/<id:task_id>/call")
+@role_required("recruiter")
+def callback_call(task_id: int):  # type: ignore[no-untyped-def]
+    """One click to call back whoever left the voicemail, known candidate or not."""
+    if not ActionForm().validate_on_submit():
+        if _wants_json():
+            return {"error": "the form expired; reload the page"}, 400
+        abort(400)
+    session = get_session()
+    task = _task(task_id)
+    try:
+        call = place_callback_call(session, current_user, task)
+    except CallRefused as refused:
+        if _wants_json():
+            return {"error": refused.reason}, refused.status
+        flash(f"Call not placed: {refused.reason}.", "error")
+        return redirect(url_for("web.calls_dashboard"))
+    if _wants_json():
+        return live_json(call), 201
+    flash("Ringing your phone now.", "info")
+    return redirect(url_for("web.calls_dashboard"))
 
 
 @bp.get("/calls/<id:call_id>/recording")
@@ -34,13 +180,11 @@ def call_recording(call_id: int):  # type: ignore[no-untyped-def]
 
 
 def _can_hear(call: Call) -> bool:
-    if can_read_call(current_user, call):
-        return True
-    # A team voicemail (no recruiter yet) is for every recruiter to hear and return.
+    # A team voicemail, or one handed to me, is mine to hear and return.
     task = get_session().scalar(
         select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id)
     )
-    return current_user.role == "recruiter" and task is not None and task.recruiter_id is None
+    return can_hear_voicemail(current_user, call, task)
 
 
 @bp.post("/calls/<id:call_id>/attach")

@@ -7,8 +7,9 @@ from collections import defaultdict
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from ivr import words
 from ivr.callflow.inbound import open_callbacks
 from ivr.callflow.outbound import CallRefused, active_call_for
 from ivr.db import get_session
@@ -18,13 +19,39 @@ from ivr.security import role_required
 from ivr.serialize import call_json
 from ivr.web import bp
 from ivr.web.forms import ActionForm
-from models import Call, Candidate
+from ivr.web.viewer import when
+from models import Call, Candidate, User
 
 HISTORY_ON_DASHBOARD = 5
 
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
+
+
+def live_json(call: Call) -> dict[str, object]:
+    """The call as the live panel reads it: the API's shape plus what this page needs to
+    show it without inventing a word (times in the viewer's zone, links)."""
+    data = call_json(call)
+    data["created_at_text"] = when(call.created_at)
+    data["status_line"] = words.status_line(call)
+    data["heading"] = words.call_heading(call)
+    data["is_live"] = call.is_active
+    data["recruiter_name"] = call.recruiter.name if call.recruiter else None
+    data["call_url"] = url_for("web.call_detail", call_id=call.id)
+    data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
+    return data
+
+
+def other_recruiters(session: Session, user: User) -> list[User]:
+    """Whom a callback can be handed to: every other active recruiter."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == "recruiter", User.is_active.is_(True), User.id != user.id)
+            .order_by(User.name)
+        )
+    )
 
 
 @bp.get("/calls")
@@ -51,6 +78,7 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
         history=history,
         live=active_call_for(session, current_user),
         callbacks=open_callbacks(session, current_user),
+        recruiters=other_recruiters(session, current_user),
     )
 
 
@@ -70,7 +98,7 @@ def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
         flash(f"Call not placed: {refused.reason}.", "error")
         return redirect(url_for("web.calls_dashboard"))
     if _wants_json():
-        return call_json(call), 201
+        return live_json(call), 201
     flash("Ringing your phone now.", "info")
     return redirect(url_for("web.calls_dashboard"))
 
@@ -81,4 +109,4 @@ def call_status(call_id: int):  # type: ignore[no-untyped-def]
     call = get_session().get(Call, call_id)
     if call is None or not can_read_call(current_user, call):
         return {"error": "no such call"}, 404
-    return call_json(call)
+    return live_json(call)

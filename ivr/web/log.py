@@ -11,11 +11,14 @@ from sqlalchemy.orm import selectinload
 from ivr import calllog
 from ivr.api.calls import csv_response
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
+from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
-from ivr.permissions import can_read_call
+from ivr.permissions import can_note_call, can_read_call
 from ivr.security import role_required
+from ivr.serialize import iso
 from ivr.web import bp
 from ivr.web.forms import ActionForm
+from ivr.web.viewer import when
 from models import Call, CallbackTask, CallEvent, Candidate, OutcomeCode, User
 from models.call import STATUS_RANK
 from models.outcome import active_outcomes
@@ -106,9 +109,46 @@ def call_detail(call_id: int):  # type: ignore[no-untyped-def]
         events=events,
         task=task,
         can_correct=can_correct,
+        can_note=can_note_call(current_user, call),
         outcomes=active_outcomes(session) if can_correct else [],
         form=ActionForm(),
     )
+
+
+@bp.post("/calls/<id:call_id>/notes")
+@role_required("recruiter")
+def add_call_note(call_id: int):  # type: ignore[no-untyped-def]
+    """A recruiter's note on a call: appended to its timeline, never edited."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not ActionForm().validate_on_submit():
+        if wants_json:
+            return {"error": "the form expired; reload the page"}, 400
+        abort(400)
+    session = get_session()
+    call = _readable_call(call_id)
+    try:
+        event = add_note(session, current_user, request.form.get("text"), call=call)
+    except CandidateError as refused:
+        session.rollback()
+        if wants_json:
+            body = {"error": refused.reason}
+            if refused.field:
+                body["field"] = refused.field
+            return body, refused.status
+        flash(f"Note not added: {refused.reason}.", "error")
+        return redirect(url_for("web.call_detail", call_id=call_id)), 303
+    session.commit()
+    if wants_json:
+        return {
+            "id": event.id,
+            "call_id": call.id,
+            "text": event.detail["text"],
+            "at": iso(event.created_at),
+            "at_text": when(event.created_at),
+            "author": current_user.name,
+        }, 201
+    flash("Note added.", "info")
+    return redirect(url_for("web.call_detail", call_id=call_id)), 303
 
 
 @bp.post("/calls/<id:call_id>/outcome-corrections")

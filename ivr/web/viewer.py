@@ -1,10 +1,12 @@
 """The person reading a page: their timezone (their own, else the team's business timezone),
-and the `local_time` filter templates use to show a moment in it, to the second."""
+and what every template may use to speak plainly: the words module, `when()` and the
+`local_time` filter, both showing a moment in the reader's zone to the second."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from flask import current_app
@@ -16,7 +18,12 @@ from ivr.web import bp
 
 def viewer_zone() -> str:
     own = getattr(current_user, "timezone", None) if current_user.is_authenticated else None
-    return own or current_app.config["IVR_SETTINGS"].timezone
+    return words.viewer_zone(own, current_app.config["IVR_SETTINGS"].timezone)
+
+
+def when(moment: datetime | None) -> str:
+    """2026-11-23 09:04:05 EST: a moment as this reader reads it."""
+    return words.local_time(moment, viewer_zone())
 
 
 AREAS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
@@ -31,9 +38,9 @@ def timezone_choices() -> list[str]:
 
 @bp.app_template_filter("local_time")
 def local_time(moment: datetime | None) -> str:
-    return words.local_time(moment, viewer_zone())
+    return when(moment)
 
 
 @bp.app_context_processor
-def _viewer() -> dict[str, object]:
-    return {"viewer_zone": viewer_zone}
+def _viewer() -> dict[str, Any]:
+    return {"words": words, "when": when, "viewer_zone": viewer_zone}

@@ -171,6 +171,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
             "twilio.status": 4,
             "twilio.answer": 1,
             "screen.accepted": 1,
+            "twilio.candidate_status": 1,
             "twilio.dial_result": 1,
             "outcome.recorded": 1,
             "candidate.stage_changed": 1,

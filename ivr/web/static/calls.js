@@ -1,23 +1,39 @@
-// One-click calls: place the call without leaving the page, then follow it live.
+// The recruiter's live panel: place a call without leaving the page, follow it in the
+// server's own words (never words made up here), add a note once it has ended, and keep the
+// callback list current as voicemails arrive.
 (function () {
   "use strict";
-  const statusEl = document.getElementById("call-status");
-  const outcomeEl = document.getElementById("call-outcome");
   const panel = document.getElementById("current-call");
+  if (!panel) return;
+  const whoEl = document.getElementById("call-who");
+  const statusEl = document.getElementById("call-status");
+  const outcomeLine = document.getElementById("call-outcome-line");
+  const outcomeEl = document.getElementById("call-outcome");
+  const linkEl = document.getElementById("call-link");
+  const noteForm = document.getElementById("call-note");
+  const notesEl = document.getElementById("call-notes");
+  const callbackList = document.getElementById("callback-list");
+  const callbacksHeading = document.getElementById("callbacks-heading");
+  const noCallbacks = document.getElementById("no-callbacks");
+  const JSON_HEADERS = { Accept: "application/json" };
+  const CALL_POLL_MS = 1000;
+  const CALLBACK_POLL_MS = 4000;
   let timer = null;
+  let busy = false; // a call is being placed or is live: every Call button stays disabled
 
-  function text(call) {
-    let line = "Call to " + (call.candidate_name || "candidate") + ": " + call.status;
-    if (call.disposition) line += " (" + call.disposition.replaceAll("-", " ") + ")";
-    return line;
+  function setCallButtons(disabled) {
+    document.querySelectorAll("button.call").forEach((b) => { b.disabled = disabled; });
   }
 
-  function outcomeText(call) {
-    if (call.outcome) return call.outcome.label;
-    return call.outcome_state === "pending" ? "pending" : "not recorded";
+  function cell(field, value) {
+    const td = document.createElement("td");
+    td.dataset.field = field;
+    td.textContent = value;
+    return td;
   }
 
   function updateRow(call) {
+    if (call.candidate_id == null) return;
     const article = document.getElementById("candidate-" + call.candidate_id);
     if (!article) return;
     const body = article.querySelector("tbody");
@@ -25,62 +41,160 @@
     if (!row) {
       row = document.createElement("tr");
       row.dataset.callId = call.id;
-      const when = call.created_at.replace("T", " ").slice(0, 16) + " UTC";
-      for (const [field, value] of [["when", when], ["direction", call.direction],
-                                    ["recruiter", "me"], ["status", ""], ["duration", ""],
-                                    ["outcome", ""]]) {
-        const cell = document.createElement("td");
-        cell.dataset.field = field;
-        cell.textContent = value;
-        row.appendChild(cell);
-      }
+      const when = cell("when", "");
+      const link = document.createElement("a");
+      link.href = call.call_url;
+      link.textContent = call.created_at_text;
+      when.appendChild(link);
+      row.append(when, cell("direction", call.direction_text),
+                 cell("recruiter", call.recruiter_name || "—"), cell("status", ""),
+                 cell("duration", ""), cell("outcome", ""));
       body.prepend(row);
     }
-    row.querySelector('[data-field="status"]').textContent =
-      call.status + (call.disposition ? " · " + call.disposition : "");
+    row.querySelector('[data-field="status"]').textContent = call.status_line;
     const seconds = call.talk_duration ?? call.duration;
     row.querySelector('[data-field="duration"]').textContent = seconds == null ? "" : seconds + " s";
-    row.querySelector('[data-field="outcome"]').textContent = outcomeText(call);
+    row.querySelector('[data-field="outcome"]').textContent = call.outcome_text;
+  }
+
+  function offerNote(call) {
+    if (noteForm.dataset.callId === String(call.id)) return;
+    noteForm.dataset.callId = call.id;
+    noteForm.action = call.notes_url;
+    noteForm.querySelector(".note-result").textContent = "";
+    notesEl.replaceChildren();
+    noteForm.hidden = false;
   }
 
   function show(call) {
-    statusEl.textContent = text(call);
-    outcomeEl.textContent = "Outcome: " + outcomeText(call);
+    panel.dataset.callId = call.id;
+    whoEl.textContent = call.heading;
+    whoEl.hidden = false;
+    statusEl.textContent = call.live_state.text;
+    statusEl.dataset.state = call.live_state.code;
+    outcomeEl.textContent = call.outcome_text;
+    outcomeLine.hidden = false;
+    linkEl.querySelector("a").href = call.call_url;
+    linkEl.hidden = false;
     updateRow(call);
-    const live = ["queued", "initiated", "ringing", "in-progress"].includes(call.status);
-    document.querySelectorAll("button.call").forEach((b) => { b.disabled = live; });
-    if (!live) stop();
+    busy = call.is_live;
+    setCallButtons(busy);
+    if (!call.is_live) {
+      stop();
+      offerNote(call);
+    }
   }
 
   function stop() { if (timer) { clearInterval(timer); timer = null; } }
 
   async function poll(callId) {
-    const response = await fetch("/calls/" + callId + ".json", { headers: { Accept: "application/json" } });
-    if (response.ok) show(await response.json());
+    try {
+      const response = await fetch("/calls/" + callId + ".json", { headers: JSON_HEADERS });
+      if (response.ok) show(await response.json());
+    } catch (error) {
+      // The next poll tries again.
+    }
   }
 
   function follow(callId) {
     stop();
-    panel.dataset.callId = callId;
     poll(callId);
-    timer = setInterval(() => poll(callId), 1000);
+    timer = setInterval(() => poll(callId), CALL_POLL_MS);
   }
 
-  document.querySelectorAll("form.call-form").forEach((form) => {
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const response = await fetch(form.action, {
-        method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
+  async function placeCall(form) {
+    if (busy) return;
+    busy = true;
+    setCallButtons(true); // at once: a second click must not place a second call
+    let response = null;
+    let body = {};
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: JSON_HEADERS,
       });
-      const body = await response.json();
-      if (!response.ok) {
-        statusEl.textContent = "Not placed: " + body.error;
-        return;
-      }
-      show(body);
-      follow(body.id);
-    });
+      body = await response.json();
+    } catch (error) {
+      body = { error: "the server could not be reached" };
+    }
+    if (!response || !response.ok) {
+      busy = false;
+      setCallButtons(false);
+      statusEl.textContent = "Call not placed: " + (body.error || "the server refused it") + ".";
+      return;
+    }
+    noteForm.hidden = true;
+    delete noteForm.dataset.callId;
+    notesEl.replaceChildren();
+    show(body);
+    follow(body.id);
+  }
+
+  async function saveNote() {
+    const result = noteForm.querySelector(".note-result");
+    const button = noteForm.querySelector("button");
+    button.disabled = true;
+    let response = null;
+    let body = {};
+    try {
+      response = await fetch(noteForm.action, {
+        method: "POST", body: new FormData(noteForm), headers: JSON_HEADERS,
+      });
+      body = await response.json();
+    } catch (error) {
+      body = { error: "the server could not be reached" };
+    }
+    button.disabled = false;
+    if (!response || response.status !== 201) {
+      result.textContent = "Note not added: " + (body.error || "the server refused it") + ".";
+      return;
+    }
+    const item = document.createElement("li");
+    item.textContent = body.at_text + " · " + body.author + ": " + body.text;
+    notesEl.appendChild(item);
+    noteForm.querySelector("textarea").value = "";
+    result.textContent = "Note added.";
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.matches("form.call-form")) {
+      event.preventDefault();
+      placeCall(form);
+    } else if (form === noteForm) {
+      event.preventDefault();
+      saveNote();
+    }
   });
 
-  if (panel.dataset.callId) follow(panel.dataset.callId);
+  async function refreshCallbacks() {
+    let body;
+    try {
+      const response = await fetch("/callbacks.json", { headers: JSON_HEADERS });
+      if (!response.ok) return;
+      body = await response.json();
+    } catch (error) {
+      return;
+    }
+    const wanted = new Set(body.callbacks.map((c) => String(c.id)));
+    callbackList.querySelectorAll("li.callback").forEach((item) => {
+      if (!wanted.has(item.dataset.taskId)) item.remove();
+    });
+    for (const callback of body.callbacks) {
+      if (callbackList.querySelector('li[data-task-id="' + callback.id + '"]')) continue;
+      const template = document.createElement("template");
+      template.innerHTML = callback.html.trim();
+      const item = template.content.firstElementChild;
+      item.querySelectorAll("button.call").forEach((b) => { b.disabled = busy; });
+      callbackList.appendChild(item);
+    }
+    callbacksHeading.textContent = body.heading;
+    noCallbacks.hidden = body.callbacks.length > 0;
+  }
+
+  if (panel.dataset.callId) {
+    busy = true;
+    setCallButtons(true);
+    follow(panel.dataset.callId);
+  }
+  setInterval(refreshCallbacks, CALLBACK_POLL_MS);
 })();
