@@ -5,6 +5,7 @@ page; a dry run writes nothing, and a crash half-way leaves no half-written cand
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from ivr.candidates.importer import ImportFileError
 from ivr.candidates.records import CandidateError, Rules
 from models import Base, CallEvent, Candidate
 from models.chain import verify_chain
+from tests.test_web_pages import csrf_from, sign_in
 
 US = Rules(region="US", default_timezone="America/Chicago")
 HEADER = "name,phone,email,owner_email,stage,timezone,external_id,source\n"
@@ -484,3 +486,140 @@ def test_the_command_needs_someone_to_record_the_import_as(app, session, tmp_pat
     assert result.exit_code == 2
     assert "no active admin" in result.output
     assert session.scalar(select(Candidate.id)) is None
+
+
+# The upload page ---------------------------------------------------------------------------
+
+
+class _Report(HTMLParser):
+    """The page's report: the text of each element with an id (the summary line, the ignored
+    columns, the error), and the cells of the rejected rows table."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.ids: dict[str, str] = {}
+        self.rows: list[list[str]] = []
+        self._open: list[str | None] = []
+        self._in_cell = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        element_id = dict(attrs).get("id")
+        self._open.append(element_id)
+        if element_id:
+            self.ids[element_id] = ""
+        inside_rejected = "rejected-rows" in self._open
+        if inside_rejected and tag == "tr":
+            self.rows.append([])
+        if inside_rejected and tag == "td":
+            self.rows[-1].append("")
+            self._in_cell = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        self._in_cell = self._in_cell and tag != "td"
+        self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for element_id in filter(None, self._open):
+            self.ids[element_id] += data
+        if self._in_cell:
+            self.rows[-1][-1] += data
+
+
+def upload(client, content: bytes, *, dry_run: bool = False):  # type: ignore[no-untyped-def]
+    page = client.get("/candidates/import")
+    data: dict[str, Any] = {
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+        "file": (io.BytesIO(content), "candidates.csv"),
+    }
+    if dry_run:
+        data["dry_run"] = "y"
+    return client.post("/candidates/import", data=data, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def web_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def test_an_admin_uploads_a_csv_and_reads_the_report(web_app, session, admin):
+    client = web_app.test_client()
+    sign_in(client, "admin@example.com")
+    content = b"name,phone,notes\nJane Doe,(415) 555-0133,hi\nBob,555,\n"
+
+    response = upload(client, content)
+
+    assert response.status_code == 200
+    report = _Report(response.get_data(as_text=True))
+    assert report.ids["import-summary"].strip() == "created 1, updated 0, rejected 1"
+    assert [row for row in report.rows if row] == [
+        ["3", "phone: '555' is not a valid phone number"]
+    ]
+    assert report.ids["ignored-columns"].strip() == "Ignored columns: notes"
+    jane = candidate_by_name(session, "Jane Doe")
+    assert (jane.owner_id, events_of(session, jane)[0].actor_id) == (None, admin.id)
+
+
+def test_a_recruiter_uploads_a_csv_and_the_new_candidates_are_theirs(web_app, session, riley):
+    client = web_app.test_client()
+    sign_in(client, "riley@example.com")
+
+    response = upload(client, b"name,phone\nJane Doe,(415) 555-0133\n")
+
+    report = _Report(response.get_data(as_text=True))
+    assert report.ids["import-summary"].strip() == "created 1, updated 0, rejected 0"
+    assert candidate_by_name(session, "Jane Doe").owner_id == riley.id
+
+
+def test_a_dry_run_upload_reports_and_writes_nothing(web_app, session, riley):
+    client = web_app.test_client()
+    sign_in(client, "riley@example.com")
+    before = snapshot(session)
+
+    response = upload(client, b"name,phone\nJane Doe,(415) 555-0133\n", dry_run=True)
+
+    report = _Report(response.get_data(as_text=True))
+    assert report.ids["import-summary"].strip() == "dry run: would create 1, update 0, reject 0"
+    assert snapshot(session) == before
+
+
+def test_an_upload_without_the_required_columns_says_why(web_app, session, riley):
+    client = web_app.test_client()
+    sign_in(client, "riley@example.com")
+
+    response = upload(client, b"name,email\nJane,j@example.net\n")
+
+    assert response.status_code == 400
+    assert "phone is missing" in _Report(response.get_data(as_text=True)).ids["import-error"]
+    assert session.scalar(select(Candidate.id)) is None
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_the_limit(web_app, session, riley):
+    web_app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # the test client spools above 500 KB
+    client = web_app.test_client()
+    sign_in(client, "riley@example.com")
+    rows = b"".join(b"Person %d,(415) 555-%04d\n" % (n, n % 10000) for n in range(12_000))
+
+    response = upload(client, b"name,phone\n" + rows)
+
+    assert response.status_code == 413
+    assert "larger than 0.25 MB" in _Report(response.get_data(as_text=True)).ids["import-error"]
+    assert session.scalar(select(Candidate.id)) is None
+
+
+def test_a_post_without_a_file_asks_for_one(web_app, session, riley):
+    client = web_app.test_client()
+    sign_in(client, "riley@example.com")
+    page = client.get("/candidates/import").get_data(as_text=True)
+
+    response = client.post("/candidates/import", data={"csrf_token": csrf_from(page)})
+
+    assert response.status_code == 400
+    assert "Choose a CSV file to import." in response.get_data(as_text=True)

@@ -6,4 +6,4 @@ bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
 )
 
-from ivr.web import admin, auth, callbacks, calls, log  # noqa: E402,F401  (routes register on bp)
+from ivr.web import admin, auth, callbacks, calls, imports, log  # noqa: E402,F401  (routes on bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -51,3 +52,8 @@ class OutcomeCodeForm(FlaskForm):
     )
     marks_do_not_call = BooleanField("Marks do-not-call")
     is_active = BooleanField("Active", default=True)
+
+
+class ImportCandidatesForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    dry_run = BooleanField("Dry run: check every row and report, change nothing")
