@@ -15,6 +15,7 @@ from ivr.candidates.importer import ImportFileError, import_candidates, open_tex
 from ivr.candidates.records import CandidateError, Rules
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
+from ivr.permissions import can_create_candidates, may_own_candidates
 from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, User
 from models.candidate import new_candidate_code
 from models.chain import verify_chain
@@ -195,7 +196,7 @@ def import_candidates_command(
         owner = None
         if owner_email is not None:
             owner = session.scalar(select(User).where(User.email == owner_email.strip().lower()))
-            if owner is None or owner.role != "recruiter" or not owner.is_active:
+            if not may_own_candidates(owner):
                 raise click.UsageError(f"--owner: no active recruiter with email {owner_email}")
         session.commit()  # end the read: each batch of the import is its own transaction
     try:
@@ -241,6 +242,6 @@ def _import_actor(session, as_email: str | None) -> User:  # type: ignore[no-unt
             )
         return actor
     actor = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if actor is None or actor.role not in ("admin", "recruiter") or not actor.is_active:
+    if actor is None or not actor.is_active or not can_create_candidates(actor):
         raise click.UsageError(f"--as: no active admin or recruiter with email {as_email}")
     return actor
