@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -122,36 +123,25 @@ def import_candidates(
     reader = csv.reader(stream)
     positions, ignored = _read_header(reader)
     report = ImportReport(dry_run=dry_run, ignored_columns=ignored)
-    chunk: list[_Row] = []
     rows = _read_rows(reader, len(positions) + len(ignored), positions)
-    for row in _then_none(rows):
-        if row is not None:
-            chunk.append(row)
-        if chunk and (row is None or len(chunk) >= batch_size):
-            outcome = _run_batch(
-                session_factory,
-                actor.id,
-                default_owner.id if default_owner else None,
-                chunk,
-                positions,
-                rules,
-                dry_run,
-            )
-            _add(report, outcome, on_rejected)
-            chunk = []
+    while chunk := list(itertools.islice(rows, batch_size)):
+        outcome = _run_batch(
+            session_factory,
+            actor.id,
+            default_owner.id if default_owner else None,
+            chunk,
+            positions,
+            rules,
+            dry_run,
+        )
+        _add(report, outcome, on_rejected)
     log.info(
-        "candidate import by user %s%s: %s (%s unchanged)",
+        "candidate import by user %s: %s (%s unchanged)",
         actor.id,
-        " (dry run)" if dry_run else "",
         report.summary,
         report.unchanged,
     )
     return report
-
-
-def _then_none(rows: Iterator[_Row]) -> Iterator[_Row | None]:
-    yield from rows
-    yield None
 
 
 def _add(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import func, select, text
+from sqlalchemy import ARRAY, String, any_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,7 +246,8 @@ class CandidateBatch:
         self._by_phone: dict[str, Candidate] = {}
         self._by_key: dict[tuple[str, str], Candidate] = {}
         records = list(records)
-        if session.get_bind().dialect.name == "postgresql":
+        self._postgresql = session.get_bind().dialect.name == "postgresql"
+        if self._postgresql:
             # The IN lists below are the same SQL every batch, so the driver prepares them and
             # PostgreSQL may settle on one generic plan, made when the table was small: a
             # sequential scan that, 100,000 rows later, takes a second a batch. Plan each
@@ -255,7 +256,7 @@ class CandidateBatch:
         self._phones = {phone for phone, _, _ in records if phone}
         self._keys = {(src, ext) for _, src, ext in records if src and ext}
         if self._phones:
-            found = select(Candidate).where(Candidate.phone.in_(self._phones))
+            found = select(Candidate).where(self._one_of(Candidate.phone, self._phones))
             for candidate in session.scalars(found):
                 self._remember(candidate)
         by_source: dict[str, set[str]] = defaultdict(set)
@@ -263,7 +264,7 @@ class CandidateBatch:
             by_source[source].add(external_id)
         for source, external_ids in by_source.items():
             found = select(Candidate).where(
-                Candidate.source == source, Candidate.external_id.in_(external_ids)
+                Candidate.source == source, self._one_of(Candidate.external_id, external_ids)
             )
             for candidate in session.scalars(found):
                 self._remember(candidate)
@@ -278,6 +279,13 @@ class CandidateBatch:
         self._next_sqlite_id: int | None = None
         self._codes: list[str] = []
         self._codes_drawn: set[str] = set()
+
+    def _one_of(self, column: Any, values: Iterable[str]) -> Any:
+        """`column IN values`; on PostgreSQL as one array parameter instead of a thousand,
+        which the driver would otherwise spend longer splitting than the query takes."""
+        if self._postgresql:
+            return column == any_(bindparam(None, sorted(values), type_=ARRAY(String)))
+        return column.in_(values)
 
     def by_phone(self, phone: str) -> Candidate | None:
         if phone in self._by_phone or phone in self._phones:
@@ -318,7 +326,7 @@ class CandidateBatch:
         return self._codes.pop()
 
     def _reserve_ids(self, count: int) -> list[int]:
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self._postgresql:
             ids = self.session.scalars(
                 text(
                     "SELECT nextval(pg_get_serial_sequence('candidates', 'id')) "
@@ -345,7 +353,9 @@ class CandidateBatch:
             if code not in self._codes_drawn:
                 drawn.add(code)
         self._codes_drawn |= drawn
-        taken = set(self.session.scalars(select(Candidate.code).where(Candidate.code.in_(drawn))))
+        taken = set(
+            self.session.scalars(select(Candidate.code).where(self._one_of(Candidate.code, drawn)))
+        )
         self._codes = sorted(drawn - taken)
         if not self._codes:
             raise CandidateError(None, "could not find a free dial-in code; try again", 503)

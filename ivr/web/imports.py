@@ -12,6 +12,7 @@ from ivr.db import get_session
 from ivr.security import role_required, settings
 from ivr.web import bp
 from ivr.web.forms import ImportCandidatesForm
+from models.candidate import STAGES
 
 
 def _page(form: ImportCandidatesForm, status: int = 200, **context: object):  # type: ignore[no-untyped-def]
@@ -21,6 +22,7 @@ def _page(form: ImportCandidatesForm, status: int = 200, **context: object):  # 
         form=form,
         limit_mb=limit / (1024 * 1024),
         columns=importer.COLUMNS,
+        stages=STAGES,
         **context,
     ), status
 
