@@ -1,6 +1,9 @@
-"""Operator commands: flask --app ivr init-db | create-user | seed-demo."""
+"""Operator commands: flask --app ivr init-db | create-user | seed-demo | import-candidates
+| audit verify."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -9,8 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import system
+from ivr.candidates.importer import ImportFileError, import_candidates, open_text
+from ivr.candidates.records import CandidateError, Rules
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
+from ivr.permissions import can_create_candidates, may_own_candidates
 from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, User
 from models.candidate import new_candidate_code
 from models.chain import verify_chain
@@ -21,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit)
+    app.cli.add_command(import_candidates_command)
 
 
 @click.group()
@@ -153,3 +160,91 @@ def seed_demo() -> None:
             f"demo data added: sign in as {DEMO_RECRUITERS[0][1]} / {DEMO_PASSWORD} "
             "(also sam@, auditor@, admin@example.com)"
         )
+
+
+@click.command("import-candidates")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--owner",
+    "owner_email",
+    default=None,
+    metavar="EMAIL",
+    help="the active recruiter who owns new candidates whose row has no owner_email "
+    "(default: nobody)",
+)
+@click.option(
+    "--as",
+    "as_email",
+    default=None,
+    metavar="EMAIL",
+    help="the active admin (or recruiter) the import is recorded as, with that person's "
+    "rights (default: the first active admin)",
+)
+@click.option("--dry-run", is_flag=True, help="check every row and report; write nothing")
+@with_appcontext
+def import_candidates_command(
+    file: Path, owner_email: str | None, as_email: str | None, dry_run: bool
+) -> None:
+    """Create or update candidates from a CSV FILE (UTF-8).
+
+    The first line names the columns: name and phone are required; email, owner_email,
+    stage, timezone, external_id and source are read when present; other columns are
+    ignored and listed. Each row updates the candidate with the same source and external_id,
+    else the one with the same phone, else creates one; an empty cell leaves a value as it
+    is. Prints each rejected row as "line N: reason", then the summary line. Exits 1 when
+    the file cannot be read or lacks the required columns."""
+    settings = current_app.config["IVR_SETTINGS"]
+    with session_scope(current_app) as session:
+        actor = _import_actor(session, as_email)
+        owner = None
+        if owner_email is not None:
+            owner = session.scalar(select(User).where(User.email == owner_email.strip().lower()))
+            if not may_own_candidates(owner):
+                raise click.UsageError(f"--owner: no active recruiter with email {owner_email}")
+        session.commit()  # end the read: each batch of the import is its own transaction
+    try:
+        binary = file.open("rb")
+    except OSError as exc:
+        click.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+        raise SystemExit(1) from None
+    with binary:
+        text = open_text(binary)
+        try:
+            report = import_candidates(
+                current_app.extensions["db_sessionmaker"],
+                actor,
+                text,
+                Rules.from_settings(settings),
+                default_owner=owner,
+                dry_run=dry_run,
+                on_rejected=lambda line, reason: click.echo(f"line {line}: {reason}"),
+            )
+        except ImportFileError as exc:
+            click.echo(f"error: {file}: {exc}", err=True)
+            raise SystemExit(1) from None
+        except CandidateError as exc:
+            raise click.UsageError(exc.reason) from None
+        finally:
+            text.detach()
+    if report.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.unchanged:
+        click.echo(f"{report.unchanged} matching rows changed nothing")
+    click.echo(report.summary)
+
+
+def _import_actor(session, as_email: str | None) -> User:  # type: ignore[no-untyped-def]
+    if as_email is None:
+        actor = session.scalar(
+            select(User).where(User.role == "admin", User.is_active).order_by(User.id).limit(1)
+        )
+        if actor is None:
+            raise click.UsageError(
+                "no active admin to record the import as: create one "
+                "(create-user --role admin) or name a recruiter with --as"
+            )
+        return actor
+    actor = session.scalar(select(User).where(User.email == as_email.strip().lower()))
+    if actor is None or not actor.is_active or not can_create_candidates(actor):
+        raise click.UsageError(f"--as: no active admin or recruiter with email {as_email}")
+    return actor

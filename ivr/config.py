@@ -20,6 +20,9 @@ SIMULATOR_PHONE_NUMBER = "+15005550006"
 SIMULATOR_API_BASE_URL = "http://127.0.0.1:5050"
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The largest request body the app reads: a candidate CSV upload. Webhooks, forms and API
+# bodies are far smaller; anything bigger is refused (413) before it is read.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -61,6 +64,7 @@ class Settings:
                 self.public_base_url and self.public_base_url.startswith("https://")
             ),
             "IVR_SETTINGS": self,
+            "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         }
 
 

@@ -26,7 +26,7 @@ def test_a_missing_page_is_shown_in_the_layout_with_a_way_home_when_signed_in(ap
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "We could not find that page" in response.text
-    assert 'href="/calls">My candidates</a>' in response.text  # the layout's nav
+    assert 'href="/calls">My calls today</a>' in response.text  # the layout's nav
     assert 'href="/"' in way_back(response.text)
 
 

@@ -48,9 +48,12 @@ def record_change(
     call: Call | None = None,
     subject: str | None = None,
     source: str = "user",
+    flush: bool = True,
 ) -> CallEvent:
     """A change someone made (or an outcome caused): to a candidate, or to `subject`
-    ("user:12", "outcome_code:5"). Chained with the call events, in the same order."""
+    ("user:12", "outcome_code:5"). Chained with the call events, in the same order.
+    flush=False leaves it pending: the next flush seals it with the others, in the order
+    they were added (the importer's one flush per batch)."""
     event = CallEvent(
         call_id=call.id if call is not None else None,
         candidate_id=candidate.id if candidate is not None else None,
@@ -62,7 +65,8 @@ def record_change(
         actor_id=actor.id if actor else None,
     )
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

@@ -13,6 +13,7 @@ from ivr.web import (  # noqa: E402,F401  (routes register on bp)
     calls,
     candidates,
     changes,
+    imports,
     log,
     me,
     viewer,

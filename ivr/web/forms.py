@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -184,3 +185,8 @@ class ReassignForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     text = TextAreaField("Add a note")
+
+
+class ImportCandidatesForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    dry_run = BooleanField("Dry run: check every row and report, change nothing")
