@@ -101,3 +101,32 @@ def test_recruiter_adds_works_and_notes_a_candidate(team_line, page, session, ma
         select(CallEvent).where(CallEvent.kind == "note.added", CallEvent.candidate_id == jane.id)
     ).all()
     assert [n.actor_id for n in notes] == [riley.id]
+
+
+def test_admin_imports_a_csv_and_sees_the_bad_row_reported(team_line, page, session, make_user,
+                                                           tmp_path):  # fmt: skip
+    line = team_line
+    make_user("admin", name="Alex Admin", email="admin@example.com")
+    make_user(name="Riley Recruiter", email="riley@example.com")
+    upload = tmp_path / "pipeline.csv"
+    upload.write_text(
+        "name,phone,email,owner_email,stage,favourite_colour\n"
+        "Ada Lovelace,+44 20 7946 0958,ada@example.net,riley@example.com,screening,green\n"
+        "Bad Number,555-01,,riley@example.com,applied,blue\n"
+        "Grace Hopper,(415) 555-0133,,riley@example.com,interviewing,red\n"
+    )
+    sign_in(page, line, "admin@example.com")
+
+    page.goto(f"{line.url}/candidates")
+    page.click("text=Import a CSV")
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("#import-form button[type=submit]")
+
+    expect(page.locator("#import-summary")).to_have_text("created 2, updated 0, rejected 1")
+    rejected = page.locator("#rejected-rows tbody tr")
+    expect(rejected).to_have_count(1)
+    expect(rejected.first).to_contain_text("3")
+    expect(rejected.first).to_contain_text("not a valid phone number")
+    expect(page.locator("#ignored-columns")).to_contain_text("favourite_colour")
+    names = set(session.scalars(select(Candidate.name)))
+    assert names == {"Ada Lovelace", "Grace Hopper"}
