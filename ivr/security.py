@@ -78,6 +78,15 @@ def api_error(status: int, reason: str, **extra: Any):  # type: ignore[no-untype
     return response
 
 
+def json_object(example: str) -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying what to send (an array, a string, no body or
+    broken JSON are all refused the same way)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(api_error(400, f"send a JSON object like {example}"))
+    return body
+
+
 def api_auth(*roles: str) -> Callable[[F], F]:
     """Bearer-token auth for the JSON API; the user lands on g.api_user."""
 

@@ -12,7 +12,7 @@ from ivr.callflow.outbound import CallRefused
 from ivr.db import get_session
 from ivr.permissions import can_read_call
 from ivr.placement import place_outbound_call
-from ivr.security import api_auth, api_error
+from ivr.security import api_auth, api_error, json_object
 from ivr.serialize import call_json, event_json
 from models import Call, User
 from models.base import MAX_ID
@@ -23,9 +23,7 @@ READERS = ("recruiter", "auditor")
 @bp.post("/calls")
 @api_auth("recruiter")
 def create_call():  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"candidate_id": 12}')
+    body = json_object('{"candidate_id": 12}')
     candidate_id = body.get("candidate_id")
     if isinstance(candidate_id, bool) or not isinstance(candidate_id, int) or candidate_id < 1:
         return api_error(400, "candidate_id must be a positive integer")
@@ -101,9 +99,7 @@ def get_call(call_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/calls/<id:call_id>/outcome-corrections")
 @api_auth("recruiter")
 def create_outcome_correction(call_id: int):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"digit": "3", "reason": "..."}')
+    body = json_object('{"digit": "3", "reason": "..."}')
     session = get_session()
     call = session.get(Call, call_id)
     if call is None or not can_read_call(g.api_user, call):

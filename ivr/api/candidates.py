@@ -18,7 +18,7 @@ from ivr.candidates.timeline import candidate_timeline, stage_history
 from ivr.clock import now
 from ivr.db import get_session
 from ivr.permissions import can_open_candidate, can_read_call
-from ivr.security import api_auth, api_error, settings
+from ivr.security import api_auth, api_error, json_object, settings
 from ivr.serialize import candidate_json, event_json
 from models import Call, Candidate
 from models.candidate import EXTERNAL_ID_MAX, SOURCE_MAX
@@ -62,9 +62,7 @@ def _location(candidate: Candidate) -> dict[str, str]:
 @bp.post("/candidates")
 @api_auth(*WRITERS)
 def create_candidate():  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"name": "Jane Doe", "phone": "..."}')
+    body = json_object('{"name": "Jane Doe", "phone": "..."}')
     session, rules = get_session(), _rules()
     try:
         fields = records.parse_fields(body, rules)
@@ -118,9 +116,7 @@ def get_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 @bp.patch("/candidates/<id:candidate_id>")
 @api_auth(*WRITERS)
 def update_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"stage": "screening"}')
+    body = json_object('{"stage": "screening"}')
     candidate = _readable(candidate_id)
     if candidate is None:
         return api_error(404, "no such candidate")
@@ -139,9 +135,7 @@ def update_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 def upsert_candidate(source: str, external_id: str):  # type: ignore[no-untyped-def]
     """An ATS's sync: the record it knows by (source, external_id), created or brought up to
     date; sending the same record again changes nothing."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"name": "Jane Doe", "phone": "..."}')
+    body = json_object('{"name": "Jane Doe", "phone": "..."}')
     session, rules = get_session(), _rules()
     try:
         key = records.parse_fields({"source": source, "external_id": external_id}, rules)
@@ -166,9 +160,7 @@ def upsert_candidate(source: str, external_id: str):  # type: ignore[no-untyped-
 @bp.post("/candidates/<id:candidate_id>/notes")
 @api_auth("recruiter")
 def create_candidate_note(candidate_id: int):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"text": "Prefers mornings"}')
+    body = json_object('{"text": "Prefers mornings"}')
     candidate = _readable(candidate_id)
     if candidate is None:
         return api_error(404, "no such candidate")
@@ -184,9 +176,7 @@ def create_candidate_note(candidate_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/calls/<id:call_id>/notes")
 @api_auth("recruiter")
 def create_call_note(call_id: int):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, 'send a JSON object like {"text": "Call back after 5"}')
+    body = json_object('{"text": "Call back after 5"}')
     session = get_session()
     call = session.get(Call, call_id)
     if call is None or not can_read_call(g.api_user, call):

@@ -14,7 +14,6 @@ from ivr import words
 from ivr.callflow import callbacks as work
 from ivr.callflow.events import record_event
 from ivr.callflow.inbound import open_callbacks
-from ivr.callflow.outbound import CallRefused
 from ivr.calllog import record_access
 from ivr.db import get_session
 from ivr.permissions import can_hear_voicemail, can_work_callback
@@ -23,7 +22,7 @@ from ivr.security import role_required
 from ivr.serialize import iso
 from ivr.telephony import TelephonyError, gateway
 from ivr.web import bp
-from ivr.web.calls import live_json, other_recruiters
+from ivr.web.calls import answer_placement, other_recruiters
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
 from models import Call, CallbackTask, Candidate, User
@@ -144,23 +143,8 @@ def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
 @role_required("recruiter")
 def callback_call(task_id: int):  # type: ignore[no-untyped-def]
     """One click to call back whoever left the voicemail, known candidate or not."""
-    if not ActionForm().validate_on_submit():
-        if _wants_json():
-            return {"error": "the form expired; reload the page"}, 400
-        abort(400)
-    session = get_session()
     task = _task(task_id)
-    try:
-        call = place_callback_call(session, current_user, task)
-    except CallRefused as refused:
-        if _wants_json():
-            return {"error": refused.reason}, refused.status
-        flash(f"Call not placed: {refused.reason}.", "error")
-        return redirect(url_for("web.calls_dashboard"))
-    if _wants_json():
-        return live_json(call), 201
-    flash("Ringing your phone now.", "info")
-    return redirect(url_for("web.calls_dashboard"))
+    return answer_placement(lambda session: place_callback_call(session, current_user, task))
 
 
 @bp.get("/calls/<id:call_id>/recording")

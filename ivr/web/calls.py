@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -85,13 +86,20 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
 @bp.post("/candidates/<id:candidate_id>/call")
 @role_required("recruiter")
 def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+    return answer_placement(
+        lambda session: place_outbound_call(session, current_user, candidate_id)
+    )
+
+
+def answer_placement(place: Callable[[Session], Call]):  # type: ignore[no-untyped-def]
+    """A Call button pressed: place the call, then answer the page's fetch (JSON) or the
+    plain form (a redirect to the dashboard, with what happened in a flash)."""
     if not ActionForm().validate_on_submit():
         if _wants_json():
             return {"error": "the form expired; reload the page"}, 400
         abort(400)
-    session = get_session()
     try:
-        call = place_outbound_call(session, current_user, candidate_id)
+        call = place(get_session())
     except CallRefused as refused:
         if _wants_json():
             return {"error": refused.reason}, refused.status
