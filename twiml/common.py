@@ -18,9 +18,10 @@ def apology() -> VoiceResponse:
     return response
 
 
-def goodbye(text: str) -> VoiceResponse:
+def goodbye(text: str = "") -> VoiceResponse:
+    """`text`, then "Goodbye." and the line is hung up."""
     response = VoiceResponse()
-    say(response, text)
+    say(response, f"{text} Goodbye.".strip())
     response.hangup()
     return response
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import already_recorded, record_change, record_event, webhook_payload
-from ivr.callflow.inbound import close_callbacks
+from ivr.callflow.callbacks import close_callbacks
+from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
+from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
-from models import ACTIVE_STATUSES, Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
+from models import Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
 from models.outcome import active_outcomes
 from models.phone import InvalidPhoneNumber, normalize_phone
 
@@ -78,17 +79,9 @@ def check_can_call_number(session: Session, recruiter: User, number: str | None)
 def _check_recruiter_free(session: Session, recruiter: User) -> None:
     if not recruiter.phone:
         raise CallRefused("you have no phone number on your profile to ring", 422)
-    live = active_call_for(session, recruiter)
+    live = live_call_for(session, recruiter)
     if live is not None:
         raise CallRefused(f"you already have a call in progress (call {live.id})", 409)
-
-
-def active_call_for(session: Session, recruiter: User) -> Call | None:
-    return session.scalar(
-        select(Call)
-        .where(Call.active_recruiter_id == recruiter.id, Call.status.in_(ACTIVE_STATUSES))
-        .limit(1)
-    )
 
 
 def create_outbound_call(
@@ -159,12 +152,11 @@ def record_recruiter_answered(
 ) -> bool:
     """Log the answer webhook; False when the call must not go on (candidate now do-not-call)."""
     allowed = may_connect(session, call)
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.answer" if attempt == 1 else "screen.reprompt",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"attempt": attempt, "allowed": allowed},
     )
     if call.answered_at is None:
@@ -184,12 +176,11 @@ def screen_recruiter(
     digits = form.get("Digits", "")
     connect = digits == "1" and may_connect(session, call)
     retry = not connect and attempt < MAX_SCREEN_PROMPTS
-    record_event(
+    record_webhook(
         session,
         call,
         "screen.accepted" if connect else "screen.rejected",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"digits": digits, "attempt": attempt, "will_retry": retry},
         actor=call.recruiter if connect else None,
     )
@@ -210,12 +201,11 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     duration = form.get("DialCallDuration", "")
     call.talk_duration = int(duration) if duration.isdigit() else None
     call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.dial_result",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"dial_status": dial_status, "disposition": call.disposition},
         idempotency_key=key,
     )
@@ -241,12 +231,11 @@ def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str,
     if applied:
         call.child_sid = form.get("CallSid") or None
         call.child_status = leg_status
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.candidate_status",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"status": leg_status, "applied": applied},
         idempotency_key=key,
     )
@@ -275,12 +264,11 @@ def record_outcome(
         return OutcomeResult(saved=code, retry=False, heard_nothing=False)
 
     retry = attempt < MAX_OUTCOME_PROMPTS
-    record_event(
+    record_webhook(
         session,
         call,
         "outcome.invalid" if digits else "outcome.no_input",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"digits": digits, "attempt": attempt, "will_retry": retry},
     )
     if not retry:
@@ -294,12 +282,11 @@ def _save_outcome(
     call.outcome_code_id = code.id
     call.outcome_at = utcnow()
     call.outcome_by_id = call.recruiter_id
-    record_event(
+    record_webhook(
         session,
         call,
         "outcome.recorded",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"digit": code.digit, "label": code.label, "attempt": attempt},
         actor=call.recruiter,
     )
