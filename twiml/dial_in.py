@@ -8,7 +8,7 @@ from typing import Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from twiml.common import goodbye, say
+from twiml.common import ask, goodbye, say
 from twiml.inbound import MENU_TIMEOUT
 
 # What the recruiter is told after a code or a callback choice, by what came of it.
@@ -46,21 +46,18 @@ def note(said: Note | None) -> str:
 def code_prompt(
     first_name: str, action_url: str, retry_url: str | None, intro: Note | None = None
 ) -> VoiceResponse:
-    response = VoiceResponse()
-    gather = response.gather(
-        action=action_url, method="POST", timeout=MENU_TIMEOUT, finish_on_key="#"
-    )
-    say(
-        gather,
+    text = (
         f"{note(intro)} Hi {first_name}. Enter the candidate's code, then press pound. "
-        "For your callbacks, press star.".strip(),
+        "For your callbacks, press star."
     )
-    if retry_url:
-        response.redirect(retry_url, method="POST")
-    else:
-        say(response, "Goodbye.")
-        response.hangup()
-    return response
+    return ask(
+        text.strip(),
+        action_url,
+        MENU_TIMEOUT,
+        then=retry_url,
+        give_up="Goodbye.",
+        finish_on_key="#",
+    )
 
 
 def hang_up(said: Note | None = None) -> VoiceResponse:
@@ -81,13 +78,10 @@ def callbacks_menu(entries: Sequence[Waiting], action_url: str, codes_url: str) 
     if first.recording_url:
         say(response, f"Here is the message from {_caller(first)}.")
         response.play(first.recording_url)
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=MENU_TIMEOUT)
-    say(
-        gather,
-        f"To call {_caller(first)} back now, press 1. To enter a candidate code instead, press 2.",
+    choices = (
+        f"To call {_caller(first)} back now, press 1. To enter a candidate code instead, press 2."
     )
-    response.redirect(codes_url, method="POST")
-    return response
+    return ask(choices, action_url, MENU_TIMEOUT, then=codes_url, response=response, num_digits=1)
 
 
 def _caller(entry: Waiting) -> str:

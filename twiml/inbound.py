@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from twiml.common import goodbye, say
+from twiml.common import ask, goodbye, say
 from twiml.hours import spoken_zone
 
 RECRUITER_RING_TIMEOUT = 20
@@ -59,13 +59,8 @@ def whisper(candidate_name: str | None, about_offer: bool, action_url: str) -> V
         announcement = f"Call from candidate {candidate_name}, with their answer on your offer."
     else:
         announcement = f"Call from candidate {candidate_name}."
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1, action=action_url, method="POST", timeout=WHISPER_TIMEOUT
-    )
-    say(gather, f"{announcement} Press 1 to accept.")
-    response.hangup()
-    return response
+    text = f"{announcement} Press 1 to accept."
+    return ask(text, action_url, WHISPER_TIMEOUT, then=None, num_digits=1)
 
 
 def bridge() -> VoiceResponse:
@@ -143,8 +138,4 @@ def unknown_caller_menu(company: str, action_url: str) -> VoiceResponse:
 
 def _menu(text: str, action_url: str) -> VoiceResponse:
     """One key; none at all comes back to the same action (no Digits)."""
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=MENU_TIMEOUT)
-    say(gather, text)
-    response.redirect(action_url, method="POST")
-    return response
+    return ask(text, action_url, MENU_TIMEOUT, then=action_url, num_digits=1)

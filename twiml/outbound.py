@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from twiml.common import goodbye, say
+from twiml.common import ask, goodbye, say
 
 SCREEN_TIMEOUT = 8
 OUTCOME_TIMEOUT = 10
@@ -29,16 +29,15 @@ def screening_prompt(
 ) -> VoiceResponse:
     """Make the recruiter press 1, so their own voicemail is never bridged to a candidate.
     No name: the call returns an unknown caller's voicemail."""
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=SCREEN_TIMEOUT)
     calling = f"Calling {candidate_name}." if candidate_name else CALLING_BACK_UNKNOWN
-    say(gather, f"{calling} Press 1 to connect, or hang up.")
-    if retry_url:
-        response.redirect(retry_url, method="POST")
-    else:
-        say(response, "No key was pressed, so the call was not connected. Goodbye.")
-        response.hangup()
-    return response
+    return ask(
+        f"{calling} Press 1 to connect, or hang up.",
+        action_url,
+        SCREEN_TIMEOUT,
+        then=retry_url,
+        give_up="No key was pressed, so the call was not connected. Goodbye.",
+        num_digits=1,
+    )
 
 
 def connect_candidate(
@@ -80,14 +79,9 @@ def outcome_menu(
     intro: str = "",
 ) -> VoiceResponse:
     """Read the outcome codes, (digit, label) pairs; no key at all falls through to retry_url."""
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1, action=action_url, method="POST", timeout=OUTCOME_TIMEOUT
-    )
     choices = " ".join(f"For {label}, press {digit}." for digit, label in items)
-    say(gather, f"{intro} Please key in the outcome of this call. {choices}".strip())
-    response.redirect(retry_url, method="POST")
-    return response
+    text = f"{intro} Please key in the outcome of this call. {choices}".strip()
+    return ask(text, action_url, OUTCOME_TIMEOUT, then=retry_url, num_digits=1)
 
 
 def dial_ending(dial_status: str, candidate_first_name: str | None) -> str:

@@ -54,12 +54,17 @@ class AskForCode:
 
 @dataclass(frozen=True)
 class Connect:
+    """Dial `number` from the company number, announcing who is called; the dial then
+    reports to the one-click call's webhooks, and the outcome menu follows."""
+
     number: str
     note: Note
 
 
 @dataclass(frozen=True)
 class HangUp:
+    """Say goodbye (after the note, if any) and end the call."""
+
     note: Note | None = None
 
 

@@ -31,6 +31,23 @@ DIAL_DISPOSITIONS = {
 }
 
 
+@dataclass(frozen=True)
+class ScreenResult:
+    """The recruiter's key at the screening prompt: connect now, ask again, or neither."""
+
+    connect: bool
+    retry: bool
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """The recruiter's key at the outcome menu: saved (this code), ask again, or give up."""
+
+    saved: OutcomeCode | None
+    retry: bool
+    heard_nothing: bool
+
+
 class CallRefused(Exception):
     """A call that must not be placed; the message is shown to the recruiter as is."""
 
@@ -164,30 +181,34 @@ def record_recruiter_answered(
     return allowed
 
 
-@dataclass(frozen=True)
-class ScreenResult:
-    connect: bool
-    retry: bool
-
-
 def screen_recruiter(
     session: Session, call: Call, form: Mapping[str, str], attempt: int
 ) -> ScreenResult:
     digits = form.get("Digits", "")
     connect = digits == "1" and may_connect(session, call)
     retry = not connect and attempt < MAX_SCREEN_PROMPTS
-    record_webhook(
-        session,
-        call,
-        "screen.accepted" if connect else "screen.rejected",
-        form,
-        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
-        actor=call.recruiter if connect else None,
+    kind = "screen.accepted" if connect else "screen.rejected"
+    _record_key(
+        session, call, kind, form, attempt, retry, actor=call.recruiter if connect else None
     )
     if not connect and not retry:
         call.disposition = "recruiter-did-not-accept"
     log.info("screening call_sid=%s connect=%s", form.get("CallSid"), connect)
     return ScreenResult(connect=connect, retry=retry)
+
+
+def _record_key(
+    session: Session,
+    call: Call,
+    kind: str,
+    form: Mapping[str, str],
+    attempt: int,
+    will_retry: bool,
+    actor: User | None = None,
+) -> None:
+    """A key pressed (or none) at a prompt that may be asked again."""
+    detail = {"digits": form.get("Digits", ""), "attempt": attempt, "will_retry": will_retry}
+    record_webhook(session, call, kind, form, detail=detail, actor=actor)
 
 
 def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
@@ -241,13 +262,6 @@ def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str,
     )
 
 
-@dataclass(frozen=True)
-class OutcomeResult:
-    saved: OutcomeCode | None
-    retry: bool
-    heard_nothing: bool
-
-
 def record_outcome(
     session: Session, call: Call, form: Mapping[str, str], attempt: int
 ) -> OutcomeResult:
@@ -264,12 +278,8 @@ def record_outcome(
         return OutcomeResult(saved=code, retry=False, heard_nothing=False)
 
     retry = attempt < MAX_OUTCOME_PROMPTS
-    record_webhook(
-        session,
-        call,
-        "outcome.invalid" if digits else "outcome.no_input",
-        form,
-        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
+    _record_key(
+        session, call, "outcome.invalid" if digits else "outcome.no_input", form, attempt, retry
     )
     if not retry:
         record_event(session, call, "outcome.not_recorded", detail={"attempts": attempt})
