@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import clock
@@ -48,3 +50,5 @@ def answer(hook: Hook, step: flow.Step) -> VoiceResponse:
             )
         case flow.HangUp(note=note):
             return prompts.hang_up(note)
+        case _:
+            assert_never(step)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import clock
@@ -109,6 +111,8 @@ def answer(hook: Hook, route: flow.Route) -> VoiceResponse:
             return prompts.thanks_for_calling()
         case flow.CallerGone():
             return empty()
+        case _:
+            assert_never(route)
 
 
 def _voicemail(hook: Hook, intro: str) -> VoiceResponse:
