@@ -37,13 +37,15 @@ def test_a_duplicate_that_races_past_the_check_gets_the_same_answer_and_writes_n
 ):
     params = leg(DialCallStatus="completed", DialCallSid=CHILD_SID, DialCallDuration="42")
     first = twilio_post(f"/voice/outbound/{call.id}/dial-result", params)
-    checks = iter([False])
-    real = outbound.already_recorded
-    # The duplicate checks before the first delivery's event is visible: it writes, and the
-    # unique idempotency key refuses it.
-    monkeypatch.setattr(
-        outbound, "already_recorded", lambda s, key: next(checks, None) or real(s, key)
-    )
+    real, checked = outbound.already_recorded, []
+
+    def raced(db, key: str) -> bool:
+        # The duplicate checks before the first delivery's event is visible: it writes, and
+        # the unique idempotency key refuses it.
+        checked.append(key)
+        return len(checked) > 1 and real(db, key)
+
+    monkeypatch.setattr(outbound, "already_recorded", raced)
 
     second = twilio_post(f"/voice/outbound/{call.id}/dial-result", params)
 
@@ -54,11 +56,23 @@ def test_a_duplicate_that_races_past_the_check_gets_the_same_answer_and_writes_n
     assert kinds == ["twilio.dial_result"]
 
 
-@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1", "0"])
-def test_a_junk_attempt_is_the_first_attempt_not_an_error(twilio_post, call, junk):
-    response = twilio_post(f"/voice/outbound/{call.id}/answer?attempt={junk}", leg())
+@pytest.fixture
+def dial_in_call(session, make_user):
+    recruiter = make_user(name="Riley Recruiter")
+    call = Call(direction="outbound", flow="dial-in", recruiter_id=recruiter.id,
+                company_number=COMPANY_NUMBER, recruiter_number=recruiter.phone,
+                parent_sid=PARENT_SID, status="in-progress")  # fmt: skip
+    session.add(call)
+    session.commit()
+    return call
+
+
+@pytest.mark.parametrize("junk", ["²", "0", "99999999999999999999"])
+def test_a_junk_attempt_is_the_first_attempt_not_an_error(twilio_post, dial_in_call, junk):
+    response = twilio_post(f"/voice/dial-in/{dial_in_call.id}/code?attempt={junk}", leg())
 
     root = parse(response.data)
     assert verbs(root) == ["Gather", "Redirect"]
+    assert "Hi Riley. Enter the candidate's code" in spoken(root)
     assert url_query(root.find("Gather").get("action")) == {"attempt": "1"}
     assert url_query(root.find("Redirect").text) == {"attempt": "2"}
