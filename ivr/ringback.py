@@ -1,6 +1,4 @@
-"""Ringing a recruiter back for an inbound call's outcome: the one REST call to the phone
-network that a webhook causes. It runs after the webhook's commit and commits on its own, and
-no database transaction stays open while the phone network answers."""
+"""Ringing a recruiter back for an inbound call's outcome: the one REST call a webhook causes."""
 
 from __future__ import annotations
 
@@ -17,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def ring_back_for_outcome(session: Session, call_id: int) -> None:
-    """Ring the call's recruiter; the outcome prompt answers when they pick up."""
+    """Ring the call's recruiter; the outcome prompt answers when they pick up. Run after the
+    webhook's commit (hook.after_commit), it commits on its own: placed, or why not."""
     call = session.get(Call, call_id)
     recruiter = call.recruiter if call is not None else None
     if call is None or recruiter is None or not recruiter.phone:

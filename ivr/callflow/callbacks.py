@@ -1,6 +1,4 @@
-"""Callback tasks: a voicemail becomes one, a call that reaches the caller closes it, and a
-recruiter works the list by hand (done, or handed to another recruiter). Each change is a
-chained event on a call."""
+"""Callback tasks: made from voicemails, closed by calls that reach the caller, worked by hand."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The recruiter line: a recruiter calls the company number, keys a candidate's code (or star
-for their waiting callbacks) and is connected to the candidate from the company number."""
+"""The recruiter line: a recruiter keys a candidate's code, or star for their callbacks."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Calls to the company number: who is calling, where the call goes (the recruiter line, a
-menu, the hunt for a recruiter, voicemail), the whisper, and what is left behind."""
+"""Calls to the company number: who calls, where the call goes, the hunt, whisper and voicemail."""
 
 from __future__ import annotations
 

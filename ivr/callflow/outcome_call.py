@@ -1,6 +1,4 @@
-"""The outcome call-back: after an inbound call the recruiter's leg is gone with the caller, so
-the app rings them back to key in the outcome. These functions decide and record; the ringing
-itself is ivr.ringback's."""
+"""The outcome call-back after an inbound call: when to ring the recruiter, and what it logs."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""The webhook decorator: what every voice view would repeat (signature, session, the call,
-bounded query arguments, one commit, duplicate deliveries) in one place, so that a view reads
-form -> callflow decision -> TwiML."""
+"""The @webhook decorator: what every voice view would otherwise repeat, in one place."""
 
 from __future__ import annotations
 
