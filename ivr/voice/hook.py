@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from flask import Response, abort, request
@@ -152,6 +153,7 @@ def webhook(
     lookup = _CallLookup(by, direction, flow, quiet)
 
     def register(view: View) -> View:
+        @wraps(view)
         def endpoint(**view_args: Any) -> Response:
             session = get_session()
             try:
@@ -169,8 +171,6 @@ def webhook(
                 work(*args)
             return twiml_response(answer)
 
-        endpoint.__name__ = view.__name__
-        endpoint.__doc__ = view.__doc__
         bp.add_url_rule(rule, view.__name__, twilio_signature_required(endpoint), methods=["POST"])
         return view
 
