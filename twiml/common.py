@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from twilio.twiml.voice_response import VoiceResponse
 
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
@@ -18,9 +20,10 @@ def apology() -> VoiceResponse:
     return response
 
 
-def goodbye(text: str) -> VoiceResponse:
+def goodbye(text: str = "") -> VoiceResponse:
+    """`text`, then "Goodbye." and the line is hung up."""
     response = VoiceResponse()
-    say(response, text)
+    say(response, f"{text} Goodbye.".strip())
     response.hangup()
     return response
 
@@ -28,3 +31,27 @@ def goodbye(text: str) -> VoiceResponse:
 def empty() -> VoiceResponse:
     """For status callbacks and the like: Twilio wants a 2xx, the caller hears nothing."""
     return VoiceResponse()
+
+
+def ask(
+    text: str,
+    action_url: str,
+    timeout: int,
+    *,
+    then: str | None,
+    give_up: str = "",
+    response: VoiceResponse | None = None,
+    **gather: Any,
+) -> VoiceResponse:
+    """A <Gather> that says `text` and posts the keys pressed to action_url. With no key at
+    all Twilio goes on to `then`; without one the caller hears `give_up` and is hung up on."""
+    if response is None:
+        response = VoiceResponse()
+    say(response.gather(action=action_url, method="POST", timeout=timeout, **gather), text)
+    if then:
+        response.redirect(then, method="POST")
+        return response
+    if give_up:
+        say(response, give_up)
+    response.hangup()
+    return response

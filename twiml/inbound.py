@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from twiml.common import say
+from twiml.common import ask, goodbye, say
+from twiml.hours import spoken_zone
 
 RECRUITER_RING_TIMEOUT = 20
 WHISPER_TIMEOUT = 8
 MENU_TIMEOUT = 6
 VOICEMAIL_MAX_SECONDS = 120
+
+# What the caller hears before a recruiter's phone rings, by the route that led there.
+GREETINGS = {
+    "candidate": "Hi {first_name}, thanks for calling.",
+    "your-recruiter": "Connecting you to your recruiter.",
+    "team": "Connecting you to our recruiting team.",
+}
+# What the caller hears before the tone, by why the call went to voicemail.
+VOICEMAIL_INTROS = {
+    "chosen": "Thank you.",
+    "nobody-available": "{who} is not available right now.",
+}
+TEAM = "Our recruiting team"
 
 
 def ring_recruiter(
@@ -21,11 +32,13 @@ def ring_recruiter(
     whisper_url: str,
     action_url: str,
     greeting: str | None = None,
+    first_name: str = "",
 ) -> VoiceResponse:
-    """The caller hears ringback while the recruiter hears the whisper and decides."""
+    """The caller hears ringback while the recruiter hears the whisper and decides.
+    `greeting` names one of GREETINGS; None (a later hunt step) says nothing."""
     response = VoiceResponse()
     if greeting:
-        say(response, greeting)
+        say(response, GREETINGS[greeting].format(first_name=first_name))
     dial = Dial(
         caller_id=caller_id,
         answer_on_bridge=True,
@@ -38,15 +51,16 @@ def ring_recruiter(
     return response
 
 
-def whisper(announcement: str, action_url: str) -> VoiceResponse:
+def whisper(candidate_name: str | None, about_offer: bool, action_url: str) -> VoiceResponse:
     """Played to the recruiter only; no key means no bridge, so voicemail never takes the call."""
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1, action=action_url, method="POST", timeout=WHISPER_TIMEOUT
-    )
-    say(gather, f"{announcement} Press 1 to accept.")
-    response.hangup()
-    return response
+    if candidate_name is None:
+        announcement = "Call for the recruiting team from an unknown number."
+    elif about_offer:
+        announcement = f"Call from candidate {candidate_name}, with their answer on your offer."
+    else:
+        announcement = f"Call from candidate {candidate_name}."
+    text = f"{announcement} Press 1 to accept."
+    return ask(text, action_url, WHISPER_TIMEOUT, then=None, num_digits=1)
 
 
 def bridge() -> VoiceResponse:
@@ -58,6 +72,25 @@ def hang_up() -> VoiceResponse:
     response = VoiceResponse()
     response.hangup()
     return response
+
+
+def thanks_for_calling() -> VoiceResponse:
+    """The recruiter has hung up on a bridged call; the caller is still on the line."""
+    return goodbye("Thank you for calling.")
+
+
+def voicemail_intro(reason: str, who: str | None = None) -> str:
+    """`reason` names one of VOICEMAIL_INTROS; `who` is whose callback it becomes."""
+    return VOICEMAIL_INTROS[reason].format(who=who or TEAM)
+
+
+def after_hours(company: str, hours: str, zone: str, promise: str) -> str:
+    """The voicemail intro when the office is closed; `zone` is a timezone key."""
+    return (
+        f"Thank you for calling {company}. Our office is closed now. "
+        f"We are open {hours}, {spoken_zone(zone)} time. "
+        f"We will call you back {promise}."
+    )
 
 
 def voicemail_prompt(intro: str, action_url: str, recording_callback_url: str) -> VoiceResponse:
@@ -79,91 +112,30 @@ def voicemail_prompt(intro: str, action_url: str, recording_callback_url: str) -
     return response
 
 
-def voicemail_thanks(promise: str) -> VoiceResponse:
-    response = VoiceResponse()
-    say(response, f"Thank you for your message. We will call you back {promise}. Goodbye.")
-    response.hangup()
-    return response
+def voicemail_thanks(promise: str | None) -> VoiceResponse:
+    """`promise` says when we call back; None while the office is open."""
+    return goodbye(
+        f"Thank you for your message. We will call you back {promise or 'as soon as we can'}."
+    )
 
 
 def offer_menu(first_name: str, action_url: str) -> VoiceResponse:
     """The decision line: answering an offer by phone must be as easy as by email."""
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=MENU_TIMEOUT)
-    say(
-        gather,
+    return _menu(
         f"Hi {first_name}, thanks for calling. To give us your answer on your offer, press 2. "
         "To speak with your recruiter, press 1.",
+        action_url,
     )
-    response.redirect(action_url, method="POST")
-    return response
 
 
 def unknown_caller_menu(company: str, action_url: str) -> VoiceResponse:
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=MENU_TIMEOUT)
-    say(
-        gather,
+    return _menu(
         f"Thank you for calling {company}. To speak with a recruiter, press 1. "
         "To leave a message, press 2.",
+        action_url,
     )
-    response.redirect(action_url, method="POST")
-    return response
 
 
-def dial_in_prompt(
-    first_name: str, action_url: str, retry_url: str | None, intro: str = ""
-) -> VoiceResponse:
-    response = VoiceResponse()
-    gather = response.gather(
-        action=action_url, method="POST", timeout=MENU_TIMEOUT, finish_on_key="#"
-    )
-    say(
-        gather,
-        f"{intro} Hi {first_name}. Enter the candidate's code, then press pound. "
-        "For your callbacks, press star.".strip(),
-    )
-    if retry_url:
-        response.redirect(retry_url, method="POST")
-    else:
-        say(response, "Goodbye.")
-        response.hangup()
-    return response
-
-
-@dataclass(frozen=True)
-class CallbackEntry:
-    caller: str
-    left: str
-    recording_url: str | None
-
-
-def callbacks_menu(
-    entries: Sequence[CallbackEntry], action_url: str, codes_url: str
-) -> VoiceResponse:
-    response = VoiceResponse()
-    if not entries:
-        say(response, "You have no callbacks waiting.")
-        response.redirect(codes_url, method="POST")
-        return response
-    count = "one callback" if len(entries) == 1 else f"{len(entries)} callbacks"
-    names = "; ".join(f"{entry.caller}, {entry.left}" for entry in entries)
-    say(response, f"You have {count} waiting: {names}.")
-    first = entries[0]
-    if first.recording_url:
-        say(response, f"Here is the message from {first.caller}.")
-        response.play(first.recording_url)
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=MENU_TIMEOUT)
-    say(
-        gather,
-        f"To call {first.caller} back now, press 1. To enter a candidate code instead, press 2.",
-    )
-    response.redirect(codes_url, method="POST")
-    return response
-
-
-def say_then(text: str, then_url: str) -> VoiceResponse:
-    response = VoiceResponse()
-    say(response, text)
-    response.redirect(then_url, method="POST")
-    return response
+def _menu(text: str, action_url: str) -> VoiceResponse:
+    """One key; none at all comes back to the same action (no Digits)."""
+    return ask(text, action_url, MENU_TIMEOUT, then=action_url, num_digits=1)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from twiml.common import say
+from twiml.common import ask, goodbye, say
 
 SCREEN_TIMEOUT = 8
 OUTCOME_TIMEOUT = 10
@@ -25,27 +24,20 @@ DIAL_ENDINGS = {
 CALLING_BACK_UNKNOWN = "Calling back the caller who left a voicemail."
 
 
-@dataclass(frozen=True)
-class MenuItem:
-    digit: str
-    label: str
-
-
 def screening_prompt(
     candidate_name: str | None, action_url: str, retry_url: str | None
 ) -> VoiceResponse:
     """Make the recruiter press 1, so their own voicemail is never bridged to a candidate.
     No name: the call returns an unknown caller's voicemail."""
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action_url, method="POST", timeout=SCREEN_TIMEOUT)
     calling = f"Calling {candidate_name}." if candidate_name else CALLING_BACK_UNKNOWN
-    say(gather, f"{calling} Press 1 to connect, or hang up.")
-    if retry_url:
-        response.redirect(retry_url, method="POST")
-    else:
-        say(response, "No key was pressed, so the call was not connected. Goodbye.")
-        response.hangup()
-    return response
+    return ask(
+        f"{calling} Press 1 to connect, or hang up.",
+        action_url,
+        SCREEN_TIMEOUT,
+        then=retry_url,
+        give_up="No key was pressed, so the call was not connected. Goodbye.",
+        num_digits=1,
+    )
 
 
 def connect_candidate(
@@ -81,41 +73,51 @@ def connect_candidate(
 
 
 def outcome_menu(
-    items: Sequence[MenuItem],
+    items: Sequence[tuple[str, str]],
     action_url: str,
     retry_url: str,
     intro: str = "",
 ) -> VoiceResponse:
-    """Read the outcome codes; no key at all falls through to retry_url."""
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1, action=action_url, method="POST", timeout=OUTCOME_TIMEOUT
-    )
-    choices = " ".join(f"For {item.label}, press {item.digit}." for item in items)
-    say(gather, f"{intro} Please key in the outcome of this call. {choices}".strip())
-    response.redirect(retry_url, method="POST")
-    return response
+    """Read the outcome codes, (digit, label) pairs; no key at all falls through to retry_url."""
+    choices = " ".join(f"For {label}, press {digit}." for digit, label in items)
+    text = f"{intro} Please key in the outcome of this call. {choices}".strip()
+    return ask(text, action_url, OUTCOME_TIMEOUT, then=retry_url, num_digits=1)
 
 
-def dial_ending(dial_status: str, candidate_first_name: str) -> str:
+def dial_ending(dial_status: str, candidate_first_name: str | None) -> str:
+    """The outcome menu's intro after the candidate's leg; no name: an unknown caller's."""
     text = DIAL_ENDINGS.get(dial_status, DIAL_ENDINGS["completed"]).format(
-        name=candidate_first_name
+        name=candidate_first_name or "the caller"
     )
     return text[:1].upper() + text[1:]
 
 
+def call_ended(candidate_name: str | None) -> str:
+    """The outcome menu's intro when the app rings a recruiter back after an inbound call."""
+    return f"Your call with {candidate_name or 'an unknown caller'} has ended."
+
+
+def outcome_retry(heard_nothing: bool) -> str:
+    """The outcome menu's intro when it is asked again."""
+    return "I did not hear a key." if heard_nothing else "That is not one of the options."
+
+
 def outcome_saved(label: str) -> VoiceResponse:
-    response = VoiceResponse()
-    say(response, f"Saved: {label}. Thank you. Goodbye.")
-    response.hangup()
-    return response
+    return goodbye(f"Saved: {label}. Thank you.")
 
 
 def outcome_not_recorded() -> VoiceResponse:
-    response = VoiceResponse()
-    say(
-        response,
-        "No outcome was recorded for this call. You can add it from the web page. Goodbye.",
-    )
-    response.hangup()
-    return response
+    return goodbye("No outcome was recorded for this call. You can add it from the web page.")
+
+
+def outcome_already_saved() -> VoiceResponse:
+    return goodbye("The outcome of this call is already saved.")
+
+
+def no_longer_callable() -> VoiceResponse:
+    """The candidate was marked do-not-call between the click and the recruiter answering."""
+    return goodbye("This candidate can no longer be called.")
+
+
+def not_connected() -> VoiceResponse:
+    return goodbye("The call was not connected.")

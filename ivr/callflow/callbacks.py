@@ -1,17 +1,111 @@
-"""Working the callback list by hand: marking a voicemail's callback done, or handing it to
-another recruiter. Each change is a chained event on the voicemail's call."""
+"""Callback tasks: made from voicemails, closed by calls that reach the caller, worked by hand."""
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.callflow.events import record_event
 from ivr.permissions import can_work_callback
-from models import CallbackTask, User, utcnow
+from models import Call, CallbackTask, Candidate, User, utcnow
+
+log = logging.getLogger(__name__)
 
 REASON_MAX = 500
+
+
+def last_caller(session: Session, candidate: Candidate, exclude_call_id: int) -> User | None:
+    """The recruiter who last called the candidate (a one-click call or a dial-in)."""
+    return session.scalar(
+        select(User)
+        .join(Call, Call.recruiter_id == User.id)
+        .where(
+            Call.candidate_id == candidate.id,
+            Call.direction == "outbound",
+            Call.id != exclude_call_id,
+        )
+        .order_by(Call.id.desc())
+        .limit(1)
+    )
+
+
+def assignee(session: Session, call: Call) -> User | None:
+    """Whose callback a voicemail becomes: the candidate's own recruiter, else the team's."""
+    if call.candidate is None:
+        return None
+    return last_caller(session, call.candidate, exclude_call_id=call.id) or call.candidate.owner
+
+
+def ensure_callback_task(session: Session, call: Call) -> CallbackTask:
+    """The voicemail's callback task, created once."""
+    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
+    if task is not None:
+        return task
+    owner = assignee(session, call)
+    if call.recruiter_id is None and owner is not None:
+        call.recruiter_id = owner.id
+    task = CallbackTask(
+        voicemail_call_id=call.id,
+        candidate_id=call.candidate_id,
+        recruiter_id=owner.id if owner else None,
+        caller_number=call.candidate_number,
+        reason="offer answer" if call.flow == "decision" else "voicemail",
+    )
+    try:
+        # The <Record> action and the recording callback can race to create the task.
+        with session.begin_nested():
+            session.add(task)
+    except IntegrityError:
+        return session.scalars(
+            select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id)
+        ).one()
+    record_event(
+        session,
+        call,
+        "callback.created",
+        detail={"task_id": task.id, "recruiter_id": task.recruiter_id, "reason": task.reason},
+    )
+    log.info("callback task %s created call_sid=%s", task.id, call.parent_sid)
+    return task
+
+
+def open_callbacks(session: Session, recruiter: User) -> list[CallbackTask]:
+    """The recruiter's waiting callbacks, oldest first, with the team's unassigned ones."""
+    mine_or_the_teams = or_(
+        CallbackTask.recruiter_id == recruiter.id, CallbackTask.recruiter_id.is_(None)
+    )
+    waiting = (
+        select(CallbackTask)
+        .where(CallbackTask.status == "open", mine_or_the_teams)
+        .order_by(CallbackTask.created_at, CallbackTask.id)
+    )
+    return list(session.scalars(waiting))
+
+
+def close_callbacks(session: Session, call: Call) -> list[CallbackTask]:
+    """A call that reached the candidate (or the unknown caller) closes their waiting callbacks."""
+    clauses = [CallbackTask.caller_number == call.candidate_number]
+    if call.candidate_id is not None:
+        clauses.append(CallbackTask.candidate_id == call.candidate_id)
+    tasks = list(
+        session.scalars(select(CallbackTask).where(CallbackTask.status == "open", or_(*clauses)))
+    )
+    for task in tasks:
+        task.status = "done"
+        task.done_at = utcnow()
+        task.done_by_call_id = call.id
+        record_event(
+            session,
+            call,
+            "callback.done",
+            detail={"task_id": task.id, "voicemail_call_id": task.voicemail_call_id},
+            actor=call.recruiter,
+        )
+    return tasks
 
 
 class CallbackRefused(Exception):

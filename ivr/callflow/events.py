@@ -38,6 +38,29 @@ def record_event(
     return event
 
 
+def record_webhook(
+    session: Session,
+    call: Call,
+    kind: str,
+    form: Mapping[str, str],
+    *,
+    detail: Mapping[str, Any] | None = None,
+    actor: User | None = None,
+    idempotency_key: str | None = None,
+) -> CallEvent:
+    """An event for a webhook Twilio sent, keeping what it sent verbatim."""
+    return record_event(
+        session,
+        call,
+        kind,
+        source="twilio",
+        payload=webhook_payload(form),
+        detail=detail,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+
+
 def record_change(
     session: Session,
     kind: str,

@@ -7,8 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ivr.config import WEEKDAYS, Settings
-
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from twiml import hours as words
 
 
 @dataclass(frozen=True)
@@ -45,27 +44,7 @@ class BusinessHours:
 
     def callback_promise(self, at: datetime) -> str:
         """'on Monday morning' / 'later today' / 'tomorrow morning', said to the caller."""
-        opening = self.next_opening(at)
-        local = at.astimezone(self.zone)
-        days = (opening.date() - local.date()).days
-        part = "morning" if opening.hour < 12 else "afternoon"
-        if days == 0:
-            return "later today"
-        if days == 1:
-            return f"tomorrow {part}"
-        return f"on {DAY_NAMES[opening.weekday()]} {part}"
+        return words.callback_promise(self.next_opening(at), at.astimezone(self.zone))
 
     def describe(self) -> str:
-        ordered = sorted(self.days)
-        if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
-            days = f"{DAY_NAMES[ordered[0]]} to {DAY_NAMES[ordered[-1]]}"
-        else:
-            days = ", ".join(DAY_NAMES[d] for d in ordered)
-        closes = "midnight" if self.closes is None else _spoken_time(self.closes)
-        return f"{days}, {_spoken_time(self.opens)} to {closes}"
-
-
-def _spoken_time(value: time) -> str:
-    hour = value.hour % 12 or 12
-    suffix = "AM" if value.hour < 12 else "PM"
-    return f"{hour} {suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d} {suffix}"
+        return words.spoken_hours(self.days, self.opens, self.closes)

@@ -1,22 +1,25 @@
-"""Calls to the company number: who is calling, who should answer, and what is left behind."""
+"""Calls to the company number: who calls, where the call goes, the hunt, whisper and voicemail."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import already_recorded, record_event, webhook_payload
-from models import Call, CallbackTask, Candidate, User, utcnow
-from models.phone import InvalidPhoneNumber, normalize_phone
+from ivr.callflow.callbacks import assignee, close_callbacks, ensure_callback_task, last_caller
+from ivr.callflow.dial_in import claim_line
+from ivr.callflow.events import already_recorded, record_event, record_webhook
+from ivr.callflow.hours import BusinessHours
+from ivr.callflow.outcome_call import request_outcome_call
+from models import Call, Candidate, User, utcnow
+from models.phone import InvalidPhoneNumber, mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
-
-MAX_CODE_PROMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,168 @@ def open_inbound_call(
     session.flush()
     if caller.candidate is not None:
         caller.candidate.touch_contact(call.created_at)
-    record_event(
-        session,
-        call,
-        "twilio.incoming",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"caller": caller.kind, "flow": call.flow},
-        idempotency_key=f"incoming:{sid}" if sid else None,
-    )
+    record_webhook(session, call, "twilio.incoming", form,
+                   detail={"caller": caller.kind, "flow": call.flow},
+                   idempotency_key=f"incoming:{sid}" if sid else None)  # fmt: skip
     return call, True
+
+
+# Where a call goes: values the voice views render (the words are twiml's) ------------------
+
+
+class Greeting(StrEnum):
+    """What the caller hears before a recruiter's phone rings."""
+
+    CANDIDATE = "candidate"  # by first name
+    YOUR_RECRUITER = "your-recruiter"
+    TEAM = "team"
+
+
+class VoicemailReason(StrEnum):
+    CHOSEN = "chosen"  # the caller asked to leave a message
+    NOBODY_AVAILABLE = "nobody-available"  # the hunt list is exhausted
+
+
+@dataclass(frozen=True)
+class DialIn:
+    """A recruiter calling in: the recruiter line asks for a candidate's code."""
+
+    recruiter: User
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Out of business hours: straight to voicemail, with when we are open and call back."""
+
+    hours: str
+    zone: str
+    promise: str
+
+
+@dataclass(frozen=True)
+class OfferMenu:
+    """A candidate with an offer: answer it by phone, or speak with the recruiter."""
+
+    first_name: str
+
+
+@dataclass(frozen=True)
+class UnknownCallerMenu:
+    """A number no one knows: speak with a recruiter, or leave a message."""
+
+
+@dataclass(frozen=True)
+class RingHunt:
+    """Ring the hunt list from its start, greeting the caller first."""
+
+    greeting: Greeting
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class RingRecruiter:
+    recruiter: User
+    index: int  # position in the hunt list
+    greeting: Greeting | None = None  # None: a later step of the hunt says nothing
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    reason: VoicemailReason
+    who: str | None = None  # whose callback it becomes (first name); None: the team's
+
+
+@dataclass(frozen=True)
+class Bridged:
+    """A recruiter took the call and has hung up; ring_back: ring them for the outcome."""
+
+    ring_back: bool
+
+
+@dataclass(frozen=True)
+class CallerGone:
+    """The caller hung up while a recruiter rang: nothing is said, nothing more is rung."""
+
+
+Route = (
+    DialIn
+    | Closed
+    | OfferMenu
+    | UnknownCallerMenu
+    | RingRecruiter
+    | Voicemail
+    | Bridged
+    | CallerGone
+)
+
+
+def route_for(
+    caller: Caller, hours: BusinessHours, now: datetime
+) -> DialIn | Closed | OfferMenu | UnknownCallerMenu | RingHunt:
+    """Where a new call goes, from who is calling and the time alone."""
+    if caller.recruiter is not None:
+        return DialIn(caller.recruiter)
+    if not hours.is_open(now):
+        return Closed(hours.describe(), hours.zone.key, hours.callback_promise(now))
+    candidate = caller.candidate
+    if candidate is None:
+        return UnknownCallerMenu()
+    if candidate.stage == "offer":
+        return OfferMenu(candidate.first_name)
+    return RingHunt(Greeting.CANDIDATE, candidate.first_name)
+
+
+def route_inbound(
+    session: Session, call: Call, caller: Caller, hours: BusinessHours, now: datetime
+) -> Route:
+    """Route a new call, recording what routing it takes."""
+    log.info("incoming call call_sid=%s from=%s caller=%s",
+             call.parent_sid, mask_phone(caller.number), caller.kind)  # fmt: skip
+    route = route_for(caller, hours, now)
+    if isinstance(route, DialIn):
+        claim_line(session, call, route.recruiter)
+    elif isinstance(route, Closed):
+        record_event(session, call, "after_hours", detail={"hours": route.hours})
+    elif isinstance(route, RingHunt):
+        return ring_next(session, call, 0, route.greeting, route.first_name)
+    return route
+
+
+def route_choice(
+    session: Session, call: Call, form: Mapping[str, str]
+) -> RingRecruiter | Voicemail:
+    """The key pressed at the offer menu or at the unknown caller's menu."""
+    menu = "offer" if call.candidate is not None else "unknown"
+    digits = form.get("Digits", "")
+    record_webhook(session, call, f"{menu}.choice", form, detail={"digits": digits})
+    if menu == "offer":
+        if digits == "2":
+            call.flow = "decision"
+            record_event(session, call, "decision.requested",
+                         detail={"candidate_id": call.candidate_id})  # fmt: skip
+        # No key, 1, or anything else: the caller wants a person; ring their recruiter.
+        return ring_next(session, call, 0, Greeting.YOUR_RECRUITER)
+    if digits == "2":
+        return Voicemail(VoicemailReason.CHOSEN)
+    return ring_next(session, call, 0, Greeting.TEAM)
+
+
+# The hunt ------------------------------------------------------------------------------------
+
+
+def hunt_order(preferred: Sequence[User | None], team: Iterable[User]) -> list[User]:
+    """Who to ring, in order: the preferred recruiters, then the team, each once, skipping
+    anyone inactive, unavailable or without a phone."""
+    seen: set[int] = set()
+    ordered: list[User] = []
+    for user in [*preferred, *team]:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        if user.is_active and user.is_available and user.phone:
+            ordered.append(user)
+    return ordered
 
 
 def hunt_list(session: Session, call: Call) -> list[User]:
@@ -97,78 +252,38 @@ def hunt_list(session: Session, call: Call) -> list[User]:
         .where(User.role == "recruiter", User.hunt_order.is_not(None))
         .order_by(User.hunt_order, User.id)
     )
-    seen: set[int] = set()
-    ordered: list[User] = []
-    for user in [*preferred, *team]:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        if user.is_active and user.is_available and user.phone:
-            ordered.append(user)
-    return ordered
+    return hunt_order(preferred, team)
 
 
-def last_caller(session: Session, candidate: Candidate, exclude_call_id: int) -> User | None:
-    return session.scalar(
-        select(User)
-        .join(Call, Call.recruiter_id == User.id)
-        .where(
-            Call.candidate_id == candidate.id,
-            Call.direction == "outbound",
-            Call.id != exclude_call_id,
-        )
-        .order_by(Call.id.desc())
-        .limit(1)
-    )
+def ring_next(
+    session: Session,
+    call: Call,
+    index: int,
+    greeting: Greeting | None = None,
+    first_name: str = "",
+) -> RingRecruiter | Voicemail:
+    """Ring the index-th recruiter of the hunt list, or take a voicemail when none is left."""
+    hunt = hunt_list(session, call)
+    if index >= len(hunt):
+        record_event(session, call, "hunt.exhausted", detail={"tried": index})
+        owner = assignee(session, call)
+        return Voicemail(VoicemailReason.NOBODY_AVAILABLE, owner.first_name if owner else None)
+    recruiter = hunt[index]
+    record_event(session, call, "hunt.ringing",
+                 detail={"recruiter_id": recruiter.id, "position": index})  # fmt: skip
+    return RingRecruiter(recruiter, index, greeting, first_name)
 
 
-def assignee(session: Session, call: Call) -> User | None:
-    """Whose callback a voicemail becomes: the candidate's own recruiter, else the team's."""
-    if call.candidate is None:
-        return None
-    return last_caller(session, call.candidate, exclude_call_id=call.id) or call.candidate.owner
-
-
-def record_menu_choice(session: Session, call: Call, form: Mapping[str, str], menu: str) -> str:
-    digits = form.get("Digits", "")
-    record_event(
-        session,
-        call,
-        f"{menu}.choice",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"digits": digits},
-    )
-    return digits
-
-
-def start_decision_line(session: Session, call: Call) -> None:
-    call.flow = "decision"
-    record_event(session, call, "decision.requested", detail={"candidate_id": call.candidate_id})
-
-
-def record_ringing(session: Session, call: Call, recruiter: User, index: int) -> None:
-    record_event(
-        session, call, "hunt.ringing", detail={"recruiter_id": recruiter.id, "position": index}
-    )
-
-
-def accept_whisper(session: Session, call: Call, form: Mapping[str, str], recruiter: User) -> bool:
-    accepted = form.get("Digits", "") == "1" and call.ended_at is None
-    record_event(
-        session,
-        call,
-        "whisper.accepted" if accepted else "whisper.rejected",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"recruiter_id": recruiter.id, "digits": form.get("Digits", "")},
-        actor=recruiter if accepted else None,
-    )
-    if accepted:
-        call.recruiter_id = recruiter.id
-        call.recruiter_number = recruiter.phone
-        call.child_sid = form.get("CallSid") or None
-    return accepted
+def after_hunt_leg(
+    session: Session, call: Call, form: Mapping[str, str], index: int, recruiter_id: int | None
+) -> Bridged | CallerGone | RingRecruiter | Voicemail:
+    """The Dial to the index-th recruiter ended: bridged, the caller gone, or ring the next."""
+    if record_hunt_result(session, call, form, index, recruiter_id):
+        close_callbacks(session, call)
+        return Bridged(ring_back=request_outcome_call(session, call))
+    if form.get("CallStatus") == "completed" or call.ended_at is not None:
+        return CallerGone()
+    return ring_next(session, call, index + 1)
 
 
 def record_hunt_result(
@@ -186,33 +301,61 @@ def record_hunt_result(
             call.talk_duration = int(duration) if duration.isdigit() else None
             call.disposition = "answered"
             call.answered_at = call.answered_at or utcnow()
-        record_event(
-            session,
-            call,
-            "hunt.connected" if connected else "hunt.missed",
-            source="twilio",
-            payload=webhook_payload(form),
-            detail={"recruiter_id": recruiter_id, "dial_status": dial_status, "position": index},
-            idempotency_key=key,
-        )
+        detail = {"recruiter_id": recruiter_id, "dial_status": dial_status, "position": index}
+        kind = "hunt.connected" if connected else "hunt.missed"
+        record_webhook(session, call, kind, form, detail=detail, idempotency_key=key)
     return connected
+
+
+# The whisper: what the recruiter hears before taking the call ------------------------------
+
+
+@dataclass(frozen=True)
+class Whisper:
+    candidate_name: str | None  # None: an unknown number
+    about_offer: bool  # the candidate called the decision line
+
+
+def record_whisper(
+    session: Session, call: Call, form: Mapping[str, str], recruiter_id: int | None
+) -> Whisper:
+    record_webhook(session, call, "whisper.played", form, detail={"recruiter_id": recruiter_id})
+    name = call.candidate.name if call.candidate is not None else None
+    return Whisper(candidate_name=name, about_offer=call.flow == "decision")
+
+
+def accept_whisper(session: Session, call: Call, form: Mapping[str, str], recruiter: User) -> bool:
+    accepted = form.get("Digits", "") == "1" and call.ended_at is None
+    record_webhook(
+        session,
+        call,
+        "whisper.accepted" if accepted else "whisper.rejected",
+        form,
+        detail={"recruiter_id": recruiter.id, "digits": form.get("Digits", "")},
+        actor=recruiter if accepted else None,
+    )
+    if accepted:
+        call.recruiter_id = recruiter.id
+        call.recruiter_number = recruiter.phone
+        call.child_sid = form.get("CallSid") or None
+    return accepted
+
+
+# Voicemail -----------------------------------------------------------------------------------
 
 
 def record_voicemail(session: Session, call: Call, form: Mapping[str, str]) -> None:
     """The <Record> action: what the caller left, and the callback it becomes."""
+    if not form.get("RecordingSid"):
+        return  # the caller hung up before the tone, or said nothing
     key = f"voicemail:{form.get('CallSid', '')}:{form.get('RecordingSid', '')}"
     if already_recorded(session, key):
         return
     _store_recording(call, form)
-    record_event(
-        session,
-        call,
-        "voicemail.recorded",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"recording_sid": form.get("RecordingSid"), "digits": form.get("Digits", "")},
-        idempotency_key=key,
-    )
+    record_webhook(session, call, "voicemail.recorded", form,
+                   detail={"recording_sid": form.get("RecordingSid"),
+                           "digits": form.get("Digits", "")},
+                   idempotency_key=key)  # fmt: skip
     ensure_callback_task(session, call)
 
 
@@ -224,15 +367,10 @@ def record_recording_status(session: Session, call: Call, form: Mapping[str, str
     completed = form.get("RecordingStatus") == "completed"
     if completed:
         _store_recording(call, form)
-    record_event(
-        session,
-        call,
-        "recording.status",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"status": form.get("RecordingStatus"), "recording_sid": form.get("RecordingSid")},
-        idempotency_key=key,
-    )
+    record_webhook(session, call, "recording.status", form,
+                   detail={"status": form.get("RecordingStatus"),
+                           "recording_sid": form.get("RecordingSid")},
+                   idempotency_key=key)  # fmt: skip
     if completed:
         ensure_callback_task(session, call)
 
@@ -247,122 +385,6 @@ def _store_recording(call: Call, form: Mapping[str, str]) -> None:
     call.disposition = "voicemail"
 
 
-def ensure_callback_task(session: Session, call: Call) -> CallbackTask:
-    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
-    if task is not None:
-        return task
-    owner = assignee(session, call)
-    if call.recruiter_id is None and owner is not None:
-        call.recruiter_id = owner.id
-    task = CallbackTask(
-        voicemail_call_id=call.id,
-        candidate_id=call.candidate_id,
-        recruiter_id=owner.id if owner else None,
-        caller_number=call.candidate_number,
-        reason="offer answer" if call.flow == "decision" else "voicemail",
-    )
-    try:
-        # The <Record> action and the recording callback can race to create the task.
-        with session.begin_nested():
-            session.add(task)
-    except IntegrityError:
-        return session.scalars(
-            select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id)
-        ).one()
-    record_event(
-        session,
-        call,
-        "callback.created",
-        detail={"task_id": task.id, "recruiter_id": task.recruiter_id, "reason": task.reason},
-    )
-    log.info("callback task %s created call_sid=%s", task.id, call.parent_sid)
-    return task
-
-
-def open_callbacks(session: Session, recruiter: User) -> list[CallbackTask]:
-    """The recruiter's waiting callbacks, oldest first, with the team's unassigned ones."""
-    return list(
-        session.scalars(
-            select(CallbackTask)
-            .where(
-                CallbackTask.status == "open",
-                or_(CallbackTask.recruiter_id == recruiter.id, CallbackTask.recruiter_id.is_(None)),
-            )
-            .order_by(CallbackTask.created_at, CallbackTask.id)
-        )
-    )
-
-
-def close_callbacks(session: Session, call: Call) -> list[CallbackTask]:
-    """A call that reached the candidate (or the unknown caller) closes their waiting callbacks."""
-    clauses = [CallbackTask.caller_number == call.candidate_number]
-    if call.candidate_id is not None:
-        clauses.append(CallbackTask.candidate_id == call.candidate_id)
-    tasks = list(
-        session.scalars(select(CallbackTask).where(CallbackTask.status == "open", or_(*clauses)))
-    )
-    for task in tasks:
-        task.status = "done"
-        task.done_at = utcnow()
-        task.done_by_call_id = call.id
-        record_event(
-            session,
-            call,
-            "callback.done",
-            detail={"task_id": task.id, "voicemail_call_id": task.voicemail_call_id},
-            actor=call.recruiter,
-        )
-    return tasks
-
-
-@dataclass(frozen=True)
-class CodeResult:
-    candidate: Candidate | None
-    message: str
-    retry: bool
-
-
-def choose_candidate_by_code(
-    session: Session, call: Call, recruiter: User, form: Mapping[str, str], attempt: int
-) -> CodeResult:
-    digits = form.get("Digits", "").strip("#")
-    candidate = (
-        session.scalar(select(Candidate).where(Candidate.code == digits)) if digits else None
-    )
-    spaced = " ".join(digits)
-    if not digits:
-        message = "I did not hear a code."
-    elif candidate is None:
-        message = f"No candidate has the code {spaced}."
-    elif candidate.owner_id != recruiter.id:
-        message = "That candidate belongs to another recruiter."
-        candidate = None
-    elif candidate.do_not_call:
-        message = f"{candidate.name} is marked do not call. Please enter another code."
-        candidate = None
-    else:
-        message = f"Calling {candidate.name}."
-    retry = candidate is None and attempt < MAX_CODE_PROMPTS
-    record_event(
-        session,
-        call,
-        "dial_in.code",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={
-            "code": digits,
-            "candidate_id": candidate.id if candidate else None,
-            "result": message,
-            "attempt": attempt,
-        },
-        actor=recruiter,
-    )
-    if candidate is not None:
-        use_candidate(call, candidate)
-    return CodeResult(candidate=candidate, message=message, retry=retry)
-
-
-def use_candidate(call: Call, candidate: Candidate) -> None:
-    call.candidate_id = candidate.id
-    call.candidate_number = candidate.phone
-    candidate.touch_contact(call.created_at)
+def callback_promise(hours: BusinessHours, now: datetime) -> str | None:
+    """When a caller who left a message is promised a call back; None: as soon as we can."""
+    return None if hours.is_open(now) else hours.callback_promise(now)

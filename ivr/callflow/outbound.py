@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import already_recorded, record_change, record_event, webhook_payload
-from ivr.callflow.inbound import close_callbacks
+from ivr.callflow.callbacks import close_callbacks
+from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
+from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
-from models import ACTIVE_STATUSES, Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
+from models import Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
 from models.outcome import active_outcomes
 from models.phone import InvalidPhoneNumber, normalize_phone
 
@@ -28,6 +29,23 @@ DIAL_DISPOSITIONS = {
     "failed": "candidate-unreachable",
     "canceled": "recruiter-hung-up-while-ringing",
 }
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """The recruiter's key at the screening prompt: connect now, ask again, or neither."""
+
+    connect: bool
+    retry: bool
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """The recruiter's key at the outcome menu: saved (this code), ask again, or give up."""
+
+    saved: OutcomeCode | None
+    retry: bool
+    heard_nothing: bool
 
 
 class CallRefused(Exception):
@@ -78,17 +96,9 @@ def check_can_call_number(session: Session, recruiter: User, number: str | None)
 def _check_recruiter_free(session: Session, recruiter: User) -> None:
     if not recruiter.phone:
         raise CallRefused("you have no phone number on your profile to ring", 422)
-    live = active_call_for(session, recruiter)
+    live = live_call_for(session, recruiter)
     if live is not None:
         raise CallRefused(f"you already have a call in progress (call {live.id})", 409)
-
-
-def active_call_for(session: Session, recruiter: User) -> Call | None:
-    return session.scalar(
-        select(Call)
-        .where(Call.active_recruiter_id == recruiter.id, Call.status.in_(ACTIVE_STATUSES))
-        .limit(1)
-    )
 
 
 def create_outbound_call(
@@ -159,23 +169,16 @@ def record_recruiter_answered(
 ) -> bool:
     """Log the answer webhook; False when the call must not go on (candidate now do-not-call)."""
     allowed = may_connect(session, call)
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.answer" if attempt == 1 else "screen.reprompt",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"attempt": attempt, "allowed": allowed},
     )
     if call.answered_at is None:
         call.answered_at = utcnow()
     return allowed
-
-
-@dataclass(frozen=True)
-class ScreenResult:
-    connect: bool
-    retry: bool
 
 
 def screen_recruiter(
@@ -184,19 +187,28 @@ def screen_recruiter(
     digits = form.get("Digits", "")
     connect = digits == "1" and may_connect(session, call)
     retry = not connect and attempt < MAX_SCREEN_PROMPTS
-    record_event(
-        session,
-        call,
-        "screen.accepted" if connect else "screen.rejected",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
-        actor=call.recruiter if connect else None,
+    kind = "screen.accepted" if connect else "screen.rejected"
+    _record_key(
+        session, call, kind, form, attempt, retry, actor=call.recruiter if connect else None
     )
     if not connect and not retry:
         call.disposition = "recruiter-did-not-accept"
     log.info("screening call_sid=%s connect=%s", form.get("CallSid"), connect)
     return ScreenResult(connect=connect, retry=retry)
+
+
+def _record_key(
+    session: Session,
+    call: Call,
+    kind: str,
+    form: Mapping[str, str],
+    attempt: int,
+    will_retry: bool,
+    actor: User | None = None,
+) -> None:
+    """A key pressed (or none) at a prompt that may be asked again."""
+    detail = {"digits": form.get("Digits", ""), "attempt": attempt, "will_retry": will_retry}
+    record_webhook(session, call, kind, form, detail=detail, actor=actor)
 
 
 def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
@@ -210,12 +222,11 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     duration = form.get("DialCallDuration", "")
     call.talk_duration = int(duration) if duration.isdigit() else None
     call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.dial_result",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"dial_status": dial_status, "disposition": call.disposition},
         idempotency_key=key,
     )
@@ -241,22 +252,14 @@ def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str,
     if applied:
         call.child_sid = form.get("CallSid") or None
         call.child_status = leg_status
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.candidate_status",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"status": leg_status, "applied": applied},
         idempotency_key=key,
     )
-
-
-@dataclass(frozen=True)
-class OutcomeResult:
-    saved: OutcomeCode | None
-    retry: bool
-    heard_nothing: bool
 
 
 def record_outcome(
@@ -275,13 +278,8 @@ def record_outcome(
         return OutcomeResult(saved=code, retry=False, heard_nothing=False)
 
     retry = attempt < MAX_OUTCOME_PROMPTS
-    record_event(
-        session,
-        call,
-        "outcome.invalid" if digits else "outcome.no_input",
-        source="twilio",
-        payload=webhook_payload(form),
-        detail={"digits": digits, "attempt": attempt, "will_retry": retry},
+    _record_key(
+        session, call, "outcome.invalid" if digits else "outcome.no_input", form, attempt, retry
     )
     if not retry:
         record_event(session, call, "outcome.not_recorded", detail={"attempts": attempt})
@@ -294,12 +292,11 @@ def _save_outcome(
     call.outcome_code_id = code.id
     call.outcome_at = utcnow()
     call.outcome_by_id = call.recruiter_id
-    record_event(
+    record_webhook(
         session,
         call,
         "outcome.recorded",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"digit": code.digit, "label": code.label, "attempt": attempt},
         actor=call.recruiter,
     )

@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
 
-from ivr.callflow.events import already_recorded, record_event, webhook_payload
+from ivr.callflow.events import already_recorded, record_webhook
 from models import STATUS_RANK, TERMINAL_STATUSES, Call, utcnow
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,11 @@ def apply_status_callback(session: Session, call: Call, form: Mapping[str, str])
         _advance(call, new_status, form)
         result = StatusResult(True, False, f"{call.status}")
 
-    record_event(
+    record_webhook(
         session,
         call,
         "twilio.status",
-        source="twilio",
-        payload=webhook_payload(form),
+        form,
         detail={"applied": result.applied, "reason": result.reason, "status": call.status},
         idempotency_key=key,
     )

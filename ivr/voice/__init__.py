@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-from ivr.voice import fallback, inbound, outbound  # noqa: E402,F401  (routes register on bp)
+from ivr.voice import dial_in, fallback, inbound, outbound  # noqa: E402,F401  (routes register on bp)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ivr import words
 from ivr.callflow import callbacks as work
+from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_event
-from ivr.callflow.inbound import open_callbacks
 from ivr.calllog import record_access
 from ivr.db import get_session
 from ivr.permissions import can_hear_voicemail, can_work_callback

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr import words
-from ivr.callflow.inbound import open_callbacks
-from ivr.callflow.outbound import CallRefused, active_call_for
+from ivr.callflow.callbacks import open_callbacks
+from ivr.callflow.outbound import CallRefused
+from ivr.callflow.presence import live_call_for
 from ivr.db import get_session
 from ivr.permissions import can_read_call
 from ivr.placement import place_outbound_call
@@ -77,7 +78,7 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
         "dashboard.html",
         candidates=candidates,
         history=history,
-        live=active_call_for(session, current_user),
+        live=live_call_for(session, current_user),
         callbacks=open_callbacks(session, current_user),
         recruiters=other_recruiters(session, current_user),
     )

@@ -1,0 +1,38 @@
+"""Ringing a recruiter back for an inbound call's outcome: the one REST call a webhook causes."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from ivr.callflow import outcome_call
+from ivr.telephony import TelephonyError, gateway
+from ivr.urls import webhook_url
+from models import Call
+
+log = logging.getLogger(__name__)
+
+
+def ring_back_for_outcome(session: Session, call_id: int) -> None:
+    """Ring the call's recruiter; the outcome prompt answers when they pick up. Run after the
+    webhook's commit (hook.after_commit), it commits on its own: placed, or why not."""
+    call = session.get(Call, call_id)
+    recruiter = call.recruiter if call is not None else None
+    if call is None or recruiter is None or not recruiter.phone:
+        return
+    to = recruiter.phone
+    session.commit()  # end any read: nothing may hold the database while the network answers
+    try:
+        placed = gateway().place_call(
+            to=to,
+            url=webhook_url("voice.outcome_prompt", call_id=call.id),
+            status_callback=webhook_url("voice.outcome_call_status", call_id=call.id),
+            status_events=("completed",),
+        )
+    except TelephonyError as exc:
+        outcome_call.record_failed(session, call, str(exc))
+    else:
+        outcome_call.record_placed(session, call, placed.sid)
+        log.info("outcome call-back %s placed call_sid=%s", placed.sid, call.parent_sid)
+    session.commit()

@@ -1,0 +1,54 @@
+"""Webhooks of the recruiter line: the code prompt's answer and the callbacks menu's."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import clock
+from ivr.callflow import dial_in as flow
+from ivr.voice.hook import Hook, webhook
+from twiml import dial_in as prompts
+from twiml.outbound import connect_candidate
+
+
+@webhook("/dial-in/<id:call_id>/code", call=True, flow="dial-in")
+def dial_in_code(hook: Hook) -> VoiceResponse:
+    return answer(
+        hook, flow.enter_code(hook.session, hook.call, hook.form, hook.attempt, clock.now())
+    )
+
+
+@webhook("/dial-in/<id:call_id>/callback-choice", call=True, flow="dial-in")
+def dial_in_callback_choice(hook: Hook) -> VoiceResponse:
+    return answer(hook, flow.choose_callback(hook.session, hook.call, hook.form, hook.task_id))
+
+
+def answer(hook: Hook, step: flow.Step) -> VoiceResponse:
+    """A step of the recruiter line as TwiML; also the first answer to a recruiter calling in."""
+    match step:
+        case flow.AskForCode(attempt=attempt, note=note):
+            return prompts.code_prompt(
+                hook.call.recruiter.first_name,
+                action_url=hook.url("dial_in_code", attempt=attempt),
+                retry_url=hook.url("dial_in_code", attempt=attempt + 1) if step.may_retry else None,
+                intro=note,
+            )
+        case flow.Connect(number=number, note=note):
+            return connect_candidate(
+                number,
+                caller_id=hook.settings.twilio_phone_number,
+                action_url=hook.url("outbound_dial_result"),
+                announce=prompts.note(note),
+            )
+        case flow.CallbacksMenu(entries=entries):
+            return prompts.callbacks_menu(
+                entries,
+                action_url=hook.url("dial_in_callback_choice", task=step.first_task_id),
+                codes_url=hook.url("dial_in_code", attempt=1),
+            )
+        case flow.HangUp(note=note):
+            return prompts.hang_up(note)
+        case _:
+            assert_never(step)

@@ -1,0 +1,194 @@
+"""The @webhook decorator: what every voice view would otherwise repeat, in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Response, abort, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.callflow.events import webhook_payload
+from ivr.config import Settings
+from ivr.db import get_session
+from ivr.security import settings, twilio_signature_required
+from ivr.twiml_response import twiml_response
+from ivr.urls import webhook_url
+from ivr.voice import bp
+from models import Call
+from models.base import MAX_ID
+from twiml.common import empty
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPT = 9  # the prompts of a retried menu: none asks more than a few times
+MAX_HUNT_INDEX = 999  # far beyond any hunt list (hunt orders stop at 99)
+MAX_DIGITS = 10  # MAX_ID has ten digits; a longer value is junk before int() reads it
+# A duplicate delivery that raced past already_recorded() fails on one of these unique keys.
+DEDUP_KEYS = ("idempotency_key", "parent_sid")
+
+
+@dataclass(frozen=True)
+class Args:
+    """The query arguments our own webhook URLs carry, each within its bounds."""
+
+    attempt: int = 1  # which prompt of a retried menu this is
+    index: int = 0  # the hunt list position just rung (i)
+    recruiter_id: int | None = None  # the recruiter rung (r)
+    task_id: int | None = None  # the callback offered (task)
+
+
+def parse_args(args: Mapping[str, str]) -> Args:
+    """Anything missing, out of bounds or not plain ASCII digits takes the default."""
+    return Args(
+        attempt=bounded(args.get("attempt"), 1, MAX_ATTEMPT) or 1,
+        index=bounded(args.get("i"), 0, MAX_HUNT_INDEX) or 0,
+        recruiter_id=bounded(args.get("r"), 1, MAX_ID),
+        task_id=bounded(args.get("task"), 1, MAX_ID),
+    )
+
+
+def bounded(value: str | None, low: int, high: int) -> int | None:
+    # str.isdigit() alone takes "²" and other digits int() refuses.
+    if not value or len(value) > MAX_DIGITS or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+@dataclass
+class Hook:
+    """What a voice view gets: the request's session, Twilio's form as a plain dict, the call
+    (when the route names one), the bounded query arguments, and the settings."""
+
+    session: Session
+    form: dict[str, str]
+    args: Args
+    settings: Settings
+    call: Call | None = None
+    _after: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
+
+    @property
+    def attempt(self) -> int:
+        return self.args.attempt
+
+    @property
+    def index(self) -> int:
+        return self.args.index
+
+    @property
+    def recruiter_id(self) -> int | None:
+        return self.args.recruiter_id
+
+    @property
+    def task_id(self) -> int | None:
+        return self.args.task_id
+
+    def url(self, endpoint: str | None = None, **values: Any) -> str:
+        """The absolute URL of a voice webhook of this call (this very webhook by default)."""
+        name = endpoint or request.endpoint or ""
+        if "." not in name:
+            name = f"{bp.name}.{name}"
+        if self.call is not None:
+            values.setdefault("call_id", self.call.id)
+        return webhook_url(name, **values)
+
+    def after_commit(self, work: Callable[..., Any], *args: Any) -> None:
+        """Run work(*args) once the view's changes are committed (and not if they are not)."""
+        self._after.append((work, args))
+
+    def find(self, model: type[Any], ident: int | None) -> Any:
+        """The row, or the webhook is answered as one for an unknown call."""
+        found = self.session.get(model, ident) if ident is not None else None
+        if found is None:
+            log.warning("webhook %s names an unknown %s %s", request.path, model.__name__, ident)
+            abort(404)
+        return found
+
+
+View = Callable[[Hook], VoiceResponse]
+
+
+@dataclass(frozen=True)
+class _CallLookup:
+    by: str | None  # "id": <call_id> in the route; "sid": the form's CallSid; None: no call
+    direction: str | None
+    flow: str | None
+    quiet: bool
+
+    def find(
+        self, session: Session, view_args: Mapping[str, Any], form: Mapping[str, str]
+    ) -> Call | None:
+        if self.by == "sid":
+            sid = form.get("CallSid")
+            call = session.scalar(select(Call).where(Call.parent_sid == sid)) if sid else None
+        else:
+            call = session.get(Call, view_args["call_id"])
+        if call is None or (self.direction and call.direction != self.direction):
+            return None
+        return None if self.flow and call.flow != self.flow else call
+
+
+def webhook(
+    rule: str,
+    *,
+    call: bool | str = False,
+    direction: str | None = None,
+    flow: str | None = None,
+    quiet: bool = False,
+) -> Callable[[View], View]:
+    """Register a view as a signed POST webhook on the voice blueprint.
+
+    call=True: hook.call is the Call named by <id:call_id>; call="sid": the one whose
+    parent_sid is the form's CallSid; `direction` and `flow` narrow it further. Any other call
+    is unknown: answered with an apology (a 404, see ivr.errors), or, `quiet`, with empty TwiML
+    (status callbacks: nobody listens, and Twilio must not retry)."""
+    by = "sid" if call == "sid" else "id" if call else None
+    lookup = _CallLookup(by, direction, flow, quiet)
+
+    def register(view: View) -> View:
+        @wraps(view)
+        def endpoint(**view_args: Any) -> Response:
+            session = get_session()
+            try:
+                hook, answer = _decide(view, session, lookup, view_args)
+            except IntegrityError as exc:
+                if not any(key in str(exc.orig) for key in DEDUP_KEYS):
+                    raise
+                # A duplicate delivery raced this one past already_recorded(). Run again in a
+                # fresh transaction: it finds the key recorded, writes nothing, answers the same.
+                session.rollback()
+                log.info("duplicate delivery to %s answered again call_sid=%s",
+                         request.path, request.form.get("CallSid"))  # fmt: skip
+                hook, answer = _decide(view, session, lookup, view_args)
+            for work, args in hook._after:
+                work(*args)
+            return twiml_response(answer)
+
+        bp.add_url_rule(rule, view.__name__, twilio_signature_required(endpoint), methods=["POST"])
+        return view
+
+    return register
+
+
+def _decide(
+    view: View, session: Session, lookup: _CallLookup, view_args: Mapping[str, Any]
+) -> tuple[Hook, VoiceResponse]:
+    hook = Hook(session, webhook_payload(request.form), parse_args(request.args), settings())
+    if lookup.by is not None:
+        hook.call = lookup.find(session, view_args, hook.form)
+        if hook.call is None:
+            log.warning("webhook %s for an unknown call call_sid=%s",
+                        request.path, hook.form.get("CallSid"))  # fmt: skip
+            if lookup.quiet:
+                return hook, empty()
+            abort(404)
+    answer = view(hook)
+    session.commit()
+    return hook, answer

@@ -1,0 +1,65 @@
+"""The one parser of webhook query arguments: bounded, and never int() on unchecked input."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.voice.hook import MAX_ATTEMPT, MAX_HUNT_INDEX, Args, bounded, parse_args
+from models.base import MAX_ID
+
+
+def test_our_own_arguments_are_read():
+    assert parse_args({"attempt": "3", "i": "2", "r": "17", "task": "42"}) == Args(
+        attempt=3, index=2, recruiter_id=17, task_id=42
+    )
+
+
+def test_missing_arguments_take_their_defaults():
+    assert parse_args({}) == Args(attempt=1, index=0, recruiter_id=None, task_id=None)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["", "²", "٣", "1.5", "-1", "+2", " 2", "2 ", "0x2", "1e3", "abc", "9" * 400],
+)
+def test_junk_is_the_default_not_an_error(junk):
+    assert parse_args({"attempt": junk, "i": junk, "r": junk, "task": junk}) == Args()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("attempt", "0"),
+        ("attempt", str(MAX_ATTEMPT + 1)),
+        ("i", str(MAX_HUNT_INDEX + 1)),
+        ("r", "0"),
+        ("r", str(MAX_ID + 1)),
+        ("task", "0"),
+        ("task", "99999999999"),
+    ],
+)
+def test_out_of_bounds_is_the_default(name, value):
+    assert parse_args({name: value}) == Args()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "parsed"),
+    [
+        ("attempt", str(MAX_ATTEMPT), "attempt", MAX_ATTEMPT),
+        ("i", "0", "index", 0),
+        ("i", str(MAX_HUNT_INDEX), "index", MAX_HUNT_INDEX),
+        ("r", str(MAX_ID), "recruiter_id", MAX_ID),
+        ("task", "1", "task_id", 1),
+    ],
+)
+def test_the_bounds_themselves_are_in(name, value, field, parsed):
+    assert getattr(parse_args({name: value}), field) == parsed
+
+
+def test_bounded_reads_only_ascii_digits_within_bounds():
+    assert (bounded("07", 1, 9), bounded("10", 1, 9), bounded("٣", 1, 9), bounded(None, 1, 9)) == (
+        7,
+        None,
+        None,
+        None,
+    )
