@@ -491,3 +491,31 @@ def test_a_change_summary_lists_personal_fields_by_name_only():
     text = words.event_summary("user.changed", detail)
 
     assert text == "role recruiter → auditor; name, email and phone changed"
+
+
+def test_the_changes_page_shows_auditors_candidate_record_changes_too(
+    app, session, make_user, make_candidate
+):
+    from ivr.callflow.events import record_change
+    from models import Candidate
+
+    ada = make_user("auditor", name="Ada Auditor")
+    riley = make_user(name="Riley Recruiter")
+    jane = make_candidate(owner=riley, name="Jane Doe")
+    record_change(session, "candidate.stage_changed", actor=riley,
+                  candidate=session.get(Candidate, jane.id),
+                  detail={"from": "applied", "to": "screening", "reason": "strong CV"})  # fmt: skip
+    record_change(session, "note.added", actor=riley, candidate=session.get(Candidate, jane.id),
+                  detail={"text": "private working note"})  # fmt: skip
+    session.commit()
+    client = signed_in(app, ada)
+
+    everything = client.get("/log/changes")
+    candidates_only = client.get("/log/changes?what=candidates")
+    system_only = client.get("/log/changes?what=system")
+
+    assert 'data-kind="candidate.stage_changed"' in everything.text
+    assert "applied → screening (strong CV)" in everything.text
+    assert f'href="/candidates/{jane.id}">Jane Doe</a>' in candidates_only.text
+    assert "private working note" not in everything.text
+    assert 'data-kind="candidate.stage_changed"' not in system_only.text

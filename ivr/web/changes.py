@@ -1,21 +1,30 @@
-"""System changes for auditors: who added or changed a user or an outcome code, and when.
-They are chained events like the calls' (subject "user:12", "outcome_code:5"); each read of
-this page is recorded like every other auditor read."""
+"""Changes for auditors: who changed a candidate's record (added, stage, owner, do-not-call,
+details) or the system (a user, an outcome code), and when. They are chained events like the
+calls' (candidate_id, or subject "user:12", "outcome_code:5"); each read of this page is
+recorded like every other auditor read."""
 
 from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ivr import calllog, words
+from ivr.candidates.timeline import RECORD_KINDS
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.web import bp
 from models import CallEvent, User
 
 CHANGES_PAGE = 50
+
+
+WHAT = {
+    "all": or_(CallEvent.subject.is_not(None), CallEvent.kind.in_(RECORD_KINDS)),
+    "candidates": CallEvent.kind.in_(RECORD_KINDS),
+    "system": CallEvent.subject.is_not(None),
+}
 
 
 def _subjects(events: list[CallEvent]) -> dict[str, str]:
@@ -47,10 +56,12 @@ def system_changes():  # type: ignore[no-untyped-def]
     session = get_session()
     before = request.args.get("before", "")
     before = before if before.isdigit() and len(before) <= 18 else ""
+    what = request.args.get("what", "all")
+    what = what if what in WHAT else "all"
     stmt = (
         select(CallEvent)
-        .where(CallEvent.subject.is_not(None))
-        .options(selectinload(CallEvent.actor))
+        .where(WHAT[what])
+        .options(selectinload(CallEvent.actor), selectinload(CallEvent.candidate))
         .order_by(CallEvent.seq.desc())
         .limit(CHANGES_PAGE)
     )
@@ -59,6 +70,8 @@ def system_changes():  # type: ignore[no-untyped-def]
     events = list(session.scalars(stmt))
     older = events[-1].seq if len(events) == CHANGES_PAGE else None
     filters = {"before": before} if before else {}
+    if what != "all":
+        filters["what"] = what
     if calllog.record_access(session, current_user, "web.changes.view", filters=filters):
         session.commit()
     return render_template(
@@ -66,6 +79,7 @@ def system_changes():  # type: ignore[no-untyped-def]
         events=events,
         subjects=_subjects(events),
         older=older,
+        what=what,
         title=words.event_title,
         summary=words.event_summary,
     )
