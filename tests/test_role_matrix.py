@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from models import Base, Call, CallbackTask
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 ROLES = ("recruiter", "auditor", "admin")
 PUBLIC = "public"

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from ivr.callflow.events import record_change
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 390, 844
