@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter, Map
 from ivr import db
 from ivr.config import Settings, load_settings
 from models.base import MAX_ID
+from models.user import use_testing_password_method
 
 
 def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | None = None) -> Flask:
@@ -30,6 +31,7 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     # <id:...> in routes: a positive 32-bit id; anything else is a 404 before the view runs.
     app.url_map.converters["id"] = IdConverter
     db.init_app(app, settings.database_url)
+    use_testing_password_method(settings.testing)
 
     from ivr import cli, errors, security, telephony
 

@@ -14,6 +14,17 @@ from models.base import Base, UTCDateTime, utcnow
 from models.phone import normalize_phone
 
 ROLES = ("recruiter", "auditor", "admin")
+# werkzeug's default, deliberately slow. Under TESTING scrypt would be most of the suite's time,
+# so tests hash cheaply; every hash names its method, so hashes of either kind keep verifying.
+SECURE_PASSWORD_METHOD = "scrypt"
+TESTING_PASSWORD_METHOD = "pbkdf2:sha256:1"
+PASSWORD_METHOD = SECURE_PASSWORD_METHOD
+
+
+def use_testing_password_method(testing: bool) -> None:
+    """create_app calls this with settings.testing: production always hashes with scrypt."""
+    global PASSWORD_METHOD
+    PASSWORD_METHOD = TESTING_PASSWORD_METHOD if testing else SECURE_PASSWORD_METHOD
 
 
 class User(Base):
@@ -66,7 +77,7 @@ class User(Base):
         return value
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 
 @pytest.fixture

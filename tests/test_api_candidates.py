@@ -12,7 +12,8 @@ from ivr import create_app
 from ivr.candidates.timeline import RECORD_KINDS
 from models import AccessRecord, Call, CallEvent, Candidate
 from models.chain import verify_chain
-from tests.conftest import COMPANY_NUMBER, base_env
+from tests.fixtures.app import base_env
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, select, text
 
 from ivr.migrate import alembic_config
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 
 @pytest.fixture

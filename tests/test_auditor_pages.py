@@ -15,7 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from ivr import create_app
 from models import AccessRecord, Call, CallEvent, OutcomeCode, User
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, COMPANY_NUMBER, base_env
+from tests.fixtures.app import base_env
+from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, COMPANY_NUMBER
 from tests.test_web_pages import csrf_from, sign_in
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, insert, select
 
 from models import AccessRecord, Call, OutcomeCode
 from models.chain import verify_chain
-from tests.conftest import COMPANY_NUMBER, base_env
+from tests.fixtures.app import base_env
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from models import AccessRecord, Call, CallEvent, Candidate, utcnow
 from models.chain import verify_chain
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.test_web_pages import csrf_from
 
 

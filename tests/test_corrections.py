@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import Call, CallEvent, OutcomeCode
 from models.chain import verify_chain
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 
 @pytest.fixture

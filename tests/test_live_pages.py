@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from models import Call, CallbackTask, CallEvent
 from models.chain import verify_chain
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 PARENT_SID = "CA" + "a" * 32
 CHILD_SID = "CA" + "b" * 32

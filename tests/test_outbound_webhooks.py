@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Call, CallbackTask, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
 
 PARENT_SID = "CA" + "a" * 32

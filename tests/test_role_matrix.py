@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from models import Base, Call, CallbackTask, Candidate
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 ROLES = ("recruiter", "auditor", "admin")
 PUBLIC = "public"

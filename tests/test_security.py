@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 
 import pytest
-from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, base_env
+from tests.fixtures.app import base_env
+from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, sign
 
 PARAMS = {"AccountSid": ACCOUNT_SID, "CallSid": "CA" + "f" * 32, "ErrorCode": "11200"}
 
 
 def signed_headers(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, params)}
+    return {"X-Twilio-Signature": sign(url, params, token)}
 
 
 def test_signed_webhook_is_accepted(twilio_post):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ivr.callflow import outbound
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_query, verbs
 
 PARENT_SID = "CA" + "e" * 32

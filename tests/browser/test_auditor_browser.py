@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models import AccessRecord, Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 
 def test_auditor_filters_opens_a_timeline_and_downloads_csv(

@@ -9,11 +9,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import CallEvent, Candidate
-from tests.e2e.conftest import Line, line_env, make_line  # noqa: F401  (fixtures, used by name)
+from tests.fixtures.line import Line
 
 
 @pytest.fixture
-def team_line(make_line) -> Line:  # noqa: F811  (the imported fixture, by name)
+def team_line(make_line) -> Line:
     line = make_line()
     line.app.config["WTF_CSRF_ENABLED"] = True
     return line

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from ivr.callflow.events import record_change
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 390, 844
@@ -104,7 +104,7 @@ def test_an_auditors_pages_fit_a_phone(live_app, phone, team):
 
     pages = {
         "/log": ("form.filters button[type=submit]", f"tr[data-call-id='{call.id}'] a"),
-        "/log/changes": ("a:has-text('System changes')", "#changes tbody tr"),
+        "/log/changes": ("a:has-text('Changes')", "#changes tbody tr"),
         f"/calls/{call.id}": ("#timeline li",),
         f"/candidates/{ann.id}": ("h1",),
         "/me/settings": ("#my-settings button",),

@@ -8,14 +8,14 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Call, CallEvent
-from tests.conftest import COMPANY_NUMBER
-from tests.e2e.conftest import Line, line_env, make_line  # noqa: F401  (fixtures, used by name)
+from tests.fixtures.line import Line
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 STRANGER = "+15005559999"
 
 
 @pytest.fixture
-def recruiter_line(make_line) -> Line:  # noqa: F811  (the imported fixture, by name)
+def recruiter_line(make_line) -> Line:
     line = make_line()
     line.app.config["WTF_CSRF_ENABLED"] = True  # the page's form must carry its token
     return line

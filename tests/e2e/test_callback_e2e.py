@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from models import Call, CallbackTask, CallEvent
-from tests.conftest import COMPANY_NUMBER
 from tests.e2e.test_inbound_e2e import sign_in, wired
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse
 
 STRANGER = "+15005559999"

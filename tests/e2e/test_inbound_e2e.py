@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from models import Call, CallbackTask, CallEvent
 from simulator.engine import SentRequest
-from tests.conftest import COMPANY_NUMBER
-from tests.e2e.conftest import Line, _free_port
+from tests.fixtures.line import Line, free_port
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
 
 WHISPER = "Call from candidate Jane Doe. Press 1 to accept."
@@ -812,7 +812,7 @@ def test_the_fallback_url_answers_valid_twiml_when_the_voice_url_fails(
     olive = make_user(name="Olive Owner")
     jane = make_candidate(owner=olive, name="Jane Doe")
     voice_url = (
-        f"http://127.0.0.1:{_free_port()}/voice/incoming"
+        f"http://127.0.0.1:{free_port()}/voice/incoming"
         if primary == "unreachable"
         else (line.url + primary)
     )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from models import Call, CallEvent
 from simulator.engine import SentRequest
-from tests.conftest import COMPANY_NUMBER
+from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_query, verbs
 
 SCREEN_PROMPT = "Calling Jane Doe. Press 1 to connect, or hang up."

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from schemathesis import checks
 
 from models import Call
-from tests.conftest import COMPANY_NUMBER
-from tests.e2e.conftest import Line
+from tests.fixtures.line import Line
+from tests.fixtures.twilio import COMPANY_NUMBER
 
 ROLES = ("recruiter", "auditor", "admin")
 # The document's "phone" format: numbers as people type them, so candidates get created

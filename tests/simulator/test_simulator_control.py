@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.cli import DEMO_CANDIDATES
 from simulator import Simulator
 from simulator.__main__ import parse_number
-from tests.simulator.fakes import CALLER, COMPANY, FakeApp
+from tests.fixtures.simulator import CALLER, COMPANY, FakeApp
 
 
 def _menu(fake: FakeApp) -> VoiceResponse:

@@ -11,7 +11,7 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from simulator import Simulator
-from tests.simulator.fakes import ACCOUNT_SID, AUTH_TOKEN, COMPANY, RECRUITER, FakeApp
+from tests.fixtures.simulator import ACCOUNT_SID, AUTH_TOKEN, COMPANY, RECRUITER, FakeApp
 
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -23,8 +23,8 @@ def _menu(action: str) -> VoiceResponse:
     return response
 
 
-def _place(client: Client, fake: FakeApp, events: list[str] | None = None) -> str:
-    call = client.calls.create(
+def _place(rest_client: Client, fake: FakeApp, events: list[str] | None = None) -> str:
+    call = rest_client.calls.create(
         to=RECRUITER,
         from_=COMPANY,
         url=fake.url("/answer"),
@@ -38,9 +38,9 @@ def _place(client: Client, fake: FakeApp, events: list[str] | None = None) -> st
 
 
 def test_create_returns_a_queued_call_that_rings_until_answered(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
-    call = client.calls.create(to=RECRUITER, from_=COMPANY, url=fake.url("/answer"))
+    call = rest_client.calls.create(to=RECRUITER, from_=COMPANY, url=fake.url("/answer"))
 
     leg = sim.wait_for(sid=call.sid, waiting_for_input="answer")
 
@@ -52,15 +52,15 @@ def test_create_returns_a_queued_call_that_rings_until_answered(
     assert call.date_created is not None
     assert leg.state == "ringing"
     assert leg.ring_timeout == 60
-    assert client.calls(call.sid).fetch().status == "ringing"
+    assert rest_client.calls(call.sid).fetch().status == "ringing"
     assert fake.to("/answer") == []
 
 
 def test_status_callbacks_arrive_in_order_with_sequence_numbers(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
     fake.on("/answer", _menu(fake.url("/screen")))
-    sid = _place(client, fake)
+    sid = _place(rest_client, fake)
     sim.answer(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
     sim.wait_for(sid=sid, waiting_for_input="digits")
     sim.clock.advance(75)
@@ -91,9 +91,9 @@ def test_status_callbacks_arrive_in_order_with_sequence_numbers(
 
 
 def test_only_requested_status_events_are_sent(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
-    sid = _place(client, fake, events=["completed"])
+    sid = _place(rest_client, fake, events=["completed"])
 
     sim.no_answer(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
     leg = sim.wait_for(sid=sid, state="no-answer")
@@ -106,24 +106,26 @@ def test_only_requested_status_events_are_sent(
 
 @pytest.mark.parametrize(("act", "status"), [("busy", "busy"), ("fail", "failed")])
 def test_a_call_that_is_not_picked_up_ends_with_that_status(
-    sim: Simulator, client: Client, fake: FakeApp, act: str, status: str
+    sim: Simulator, rest_client: Client, fake: FakeApp, act: str, status: str
 ) -> None:
-    sid = _place(client, fake)
+    sid = _place(rest_client, fake)
 
     getattr(sim, act)(sim.wait_for(sid=sid, waiting_for_input="answer").sid)
     sim.wait_for(sid=sid, state=status)
 
     assert [c.form["CallStatus"] for c in fake.to("/status")] == ["initiated", "ringing", status]
-    assert client.calls(sid).fetch().status == status
+    assert rest_client.calls(sid).fetch().status == status
 
 
-def test_rest_hangup_ends_a_call_in_progress(sim: Simulator, client: Client, fake: FakeApp) -> None:
+def test_rest_hangup_ends_a_call_in_progress(
+    sim: Simulator, rest_client: Client, fake: FakeApp
+) -> None:
     fake.on("/answer", _menu(fake.url("/screen")))
-    sid = _place(client, fake)
+    sid = _place(rest_client, fake)
     sim.answer(sid)
     sim.wait_for(sid=sid, waiting_for_input="digits")
 
-    client.calls(sid).update(status="completed")
+    rest_client.calls(sid).update(status="completed")
     sim.wait_for(sid=sid, state="completed")
 
     assert fake.to("/status")[-1].form["CallStatus"] == "completed"
@@ -131,12 +133,12 @@ def test_rest_hangup_ends_a_call_in_progress(sim: Simulator, client: Client, fak
 
 
 def test_rest_hangup_of_a_ringing_call_cancels_it(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
-    sid = _place(client, fake)
+    sid = _place(rest_client, fake)
     sim.wait_for(sid=sid, waiting_for_input="answer")
 
-    client.calls(sid).update(status="completed")
+    rest_client.calls(sid).update(status="completed")
     sim.wait_for(sid=sid, state="canceled")
 
     assert fake.to("/status")[-1].form["CallStatus"] == "canceled"
@@ -144,17 +146,17 @@ def test_rest_hangup_of_a_ringing_call_cancels_it(
 
 
 def test_rest_redirect_leaves_the_current_verb_for_the_new_url(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
     fake.on("/answer", _menu(fake.url("/screen")))
     elsewhere = VoiceResponse()
     elsewhere.say("Moved along.")
     fake.on("/elsewhere", elsewhere)
-    sid = _place(client, fake)
+    sid = _place(rest_client, fake)
     sim.answer(sid)
     sim.wait_for(sid=sid, waiting_for_input="digits")
 
-    client.calls(sid).update(url=fake.url("/elsewhere"), method="POST")
+    rest_client.calls(sid).update(url=fake.url("/elsewhere"), method="POST")
     sim.wait_for(sid=sid, state="completed")
 
     assert sim.said(sid) == ["Press 1 to connect.", "Moved along."]
@@ -162,8 +164,8 @@ def test_rest_redirect_leaves_the_current_verb_for_the_new_url(
     assert fake.to("/screen") == []
 
 
-def test_create_with_inline_twiml_runs_it_on_answer(sim: Simulator, client: Client) -> None:
-    call = client.calls.create(
+def test_create_with_inline_twiml_runs_it_on_answer(sim: Simulator, rest_client: Client) -> None:
+    call = rest_client.calls.create(
         to=RECRUITER, from_=COMPANY, twiml="<Response><Say>Inline.</Say></Response>"
     )
 
@@ -220,15 +222,17 @@ def test_invalid_create_is_refused_with_400_twilio_error(
     assert body["message"]
 
 
-def test_bad_to_raises_twilio_rest_exception_in_the_client(sim: Simulator, client: Client) -> None:
+def test_bad_to_raises_twilio_rest_exception_in_the_client(
+    sim: Simulator, rest_client: Client
+) -> None:
     with pytest.raises(TwilioRestException) as refused:
-        client.calls.create(to="12", from_=COMPANY, url="http://x.test/a")
+        rest_client.calls.create(to="12", from_=COMPANY, url="http://x.test/a")
 
     assert (refused.value.status, refused.value.code) == (400, 21211)
 
 
-def test_unknown_call_sid_is_404(sim: Simulator, client: Client) -> None:
+def test_unknown_call_sid_is_404(sim: Simulator, rest_client: Client) -> None:
     with pytest.raises(TwilioRestException) as missing:
-        client.calls("CA" + "0" * 32).update(status="completed")
+        rest_client.calls("CA" + "0" * 32).update(status="completed")
 
     assert (missing.value.status, missing.value.code) == (404, 20404)

@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from simulator import Simulator, SimulatorError
 from simulator.engine import APPLICATION_ERROR
-from tests.simulator.fakes import (
+from tests.fixtures.simulator import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     CALLER,
@@ -503,7 +503,7 @@ def test_input_the_leg_is_not_asking_for_is_refused(sim: Simulator, fake: FakeAp
 
 
 def test_redirecting_the_callee_ends_the_bridge_and_both_go_on(
-    sim: Simulator, client: Client, fake: FakeApp
+    sim: Simulator, rest_client: Client, fake: FakeApp
 ) -> None:
     fake.on("/voice", _ring(fake, whisper=False))
     fake.on("/dial-result", _say("Caller goes on.", hangup=True))
@@ -514,7 +514,7 @@ def test_redirecting_the_callee_ends_the_bridge_and_both_go_on(
     sim.wait_for(sid=child.sid, waiting_for_input="bridge")
     sim.clock.advance(5)
 
-    client.calls(child.sid).update(url=fake.url("/outcome"), method="POST")
+    rest_client.calls(child.sid).update(url=fake.url("/outcome"), method="POST")
     sim.wait_for(sid=parent, state="completed")
     sim.wait_for(sid=child.sid, state="completed")
 
