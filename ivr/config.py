@@ -218,11 +218,16 @@ def _days_setting(name: str, value: str) -> str:
 
 
 def _hours_setting(name: str, value: str) -> str:
+    """09:00-18:00; the end may be 24:00 or 00:00 (midnight); nothing else past 23:59."""
     try:
         start, end = value.split("-")
         for part in (start, end):
             hour, minute = part.split(":")
-            if not (0 <= int(hour) <= 24 and 0 <= int(minute) < 60) or len(minute) != 2:
+            if len(hour) != 2 or len(minute) != 2 or not (hour + minute).isdigit():
+                raise ValueError(part)
+            if not (0 <= int(hour) <= 23 and 0 <= int(minute) < 60) and not (
+                part is end and part == "24:00"
+            ):
                 raise ValueError(part)
         if end <= start and end != "00:00":
             raise ValueError(value)

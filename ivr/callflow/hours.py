@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ivr.config import WEEKDAYS, Settings
@@ -38,7 +38,9 @@ class BusinessHours:
         for offset in range(8):
             day = (local + timedelta(days=offset)).date()
             opening = datetime.combine(day, self.opens, tzinfo=self.zone)
-            if day.weekday() in self.days and opening > local:
+            # Compared as instants: two times in one zone compare by their clock reading,
+            # which is wrong inside the hour repeated when the clocks go back.
+            if day.weekday() in self.days and opening.astimezone(UTC) > at.astimezone(UTC):
                 return opening
         return local  # no business days at all: say nothing misleading
 

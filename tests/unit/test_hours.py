@@ -246,3 +246,16 @@ def test_the_callback_promise_counts_days_in_the_teams_timezone():
 )
 def test_describe_says_the_days_and_hours_in_words(spec, days, described):
     assert hours(spec=spec, days=days).describe() == described
+
+
+def test_inside_the_repeated_hour_an_opening_already_passed_is_not_next():
+    # London falls back at 02:00 BST on 26 October 2025: 01:00-02:00 happens twice. Opening at
+    # 01:30 on that Sunday: at 01:15 on the second pass (01:15 GMT, 01:15 UTC), 01:30 BST has
+    # already happened (00:30 UTC), so the next opening is Monday's.
+    sunday_hours = hours("01:30-18:00", days="mon,sun", zone=LONDON)
+    second_pass = utc(2025, 10, 26, 1, 15)  # 01:15 GMT, after the clocks went back
+
+    opening = sunday_hours.next_opening(second_pass)
+
+    assert opening.astimezone(UTC) > second_pass
+    assert opening.date().isoformat() == "2025-10-27"
