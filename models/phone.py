@@ -42,8 +42,15 @@ def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
     return parsed if parsed is not None else phonenumbers.parse(e164, None)
 
 
-def mask_phone(e164: str | None) -> str:
-    """+14155550123 -> +1415***0123: enough to tell numbers apart, not enough to dial."""
+# How much of a masked number shows before the stars: the country and area code where people
+# read it (logs, someone else's candidate), the "+" alone in a file that leaves the system.
+SHOWN_PREFIX = 5
+EXPORT_PREFIX = 1
+
+
+def mask_phone(e164: str | None, *, shown: int = SHOWN_PREFIX) -> str:
+    """+14155550123 -> +1415***0123 (shown=EXPORT_PREFIX: +*******0123): the last four
+    digits tell numbers apart; what is starred keeps anyone from dialling."""
     if not e164:
         return ""
-    return e164[:5] + "*" * max(0, len(e164) - 9) + e164[-4:]
+    return e164[:shown] + "*" * max(0, len(e164) - shown - 4) + e164[-4:]

@@ -6,19 +6,18 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import Base, UTCDateTime, utcnow
+from models.enums import ROLES, Role, enum_check
 from models.phone import normalize_phone
-
-ROLES = ("recruiter", "auditor", "admin")
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('recruiter', 'auditor', 'admin')", name="role"),)
+    __table_args__ = (enum_check("role", Role, "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -93,6 +93,11 @@ def test_unknown_role_is_refused_by_the_database(session, make_user):
         session.execute(text("UPDATE users SET role = 'owner' WHERE id = :id"), {"id": user.id})
 
 
+def test_unknown_call_flow_is_refused_by_the_database(session, call):
+    with pytest.raises(IntegrityError):
+        session.execute(text("UPDATE calls SET flow = 'one-click' WHERE id = :id"), {"id": call.id})
+
+
 def test_password_is_stored_hashed(make_user):
     user = make_user()
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.api import bp
-from ivr.calllog import DIRECTIONS
+from ivr.calllog import DIRECTIONS, STATUSES
 from ivr.candidates.records import NOTE_MAX
-from ivr.candidates.search import MAX_DAYS, MAX_PAGE_SIZE, MAX_QUERY, PAGE_SIZE, SCOPES, SORTS
+from ivr.candidates.search import MAX_DAYS, MAX_QUERY, SCOPES, SORTS
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from ivr.words import LIVE_STATE_CODES
 from models.base import MAX_ID
-from models.call import STATUS_RANK
 from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX, STAGES
 
 
@@ -40,6 +40,11 @@ def _json(description: str, ref: str) -> dict[str, Any]:
     }
 
 
+LIMIT: dict[str, Any] = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+}
 UNAUTHORIZED = _error("No bearer token, or the token is invalid or revoked.")
 FORBIDDEN = _error("The token's user has a role this endpoint is not for.")
 BAD_REQUEST = _error("A parameter cannot be used; `field` names it.")
@@ -60,7 +65,7 @@ CALL_FILTERS: list[dict[str, Any]] = [
     {"name": "recruiter_id", "in": "query", "schema": ID},
     {"name": "candidate_id", "in": "query", "schema": ID},
     {"name": "direction", "in": "query", "schema": {"type": "string", "enum": list(DIRECTIONS)}},
-    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_RANK)}},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
     {
         "name": "outcome",
         "in": "query",
@@ -81,7 +86,7 @@ CALL_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": INT,
         "direction": {"type": "string", "enum": ["outbound", "inbound"]},
-        "status": {"type": "string", "enum": list(STATUS_RANK)},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "disposition": _nullable(STR),
         "candidate_id": _nullable(INT),
         "candidate_name": _nullable(STR),
@@ -430,16 +435,7 @@ CANDIDATE_PATHS: dict[str, Any] = {
             "parameters": [
                 *CANDIDATE_FILTERS,
                 {"name": "cursor", "in": "query", "schema": STR},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PAGE_SIZE,
-                        "default": PAGE_SIZE,
-                    },
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of candidates.", "CandidatePage"),
@@ -607,11 +603,7 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 *CALL_FILTERS,
                 {"name": "cursor", "in": "query", "schema": STR},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of calls.", "CallPage"),
@@ -713,11 +705,7 @@ PATHS: dict[str, Any] = {
             "x-roles": ["admin"],
             "parameters": [
                 {"name": "before", "in": "query", "schema": ID},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of access records.", "AccessRecordPage"),

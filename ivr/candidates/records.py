@@ -395,7 +395,7 @@ def create_candidate(
         raise CandidateError(missing, "external_id and source go together (an ATS's key)")
     owner_id = fields.get("owner_id")
     owner = _owner_user(session, owner_id) if owner_id is not None else None
-    if owner is None and actor.role == "recruiter":
+    if owner is None and may_own_candidates(actor):
         owner = actor
     phone = fields["phone"]
     _refuse_taken_phone(session, phone, None, batch)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.callflow.events import webhook_payload
-from ivr.config import Settings
+from ivr.config import Settings, settings
 from ivr.db import get_session
-from ivr.security import settings, twilio_signature_required
+from ivr.security import twilio_signature_required
 from ivr.twiml_response import twiml_response
 from ivr.urls import webhook_url
 from ivr.voice import bp

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ivr import system
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.system import OUTCOME_FIELDS, USER_FIELDS, ChangeRefused
@@ -24,7 +25,7 @@ from ivr.web.forms import (
     submitted,
 )
 from ivr.web.viewer import timezone_choices
-from models import AccessRecord, OutcomeCode, User
+from models import AccessRecord, OutcomeCode, Role, User
 
 log = logging.getLogger(__name__)
 ACCESS_PAGE = 100
@@ -49,7 +50,7 @@ def _users_page(  # type: ignore[no-untyped-def]
         password_forms=password_forms,
         edited=edited,
         timezones=timezone_choices(),
-        business_zone=current_app.config["IVR_SETTINGS"].timezone,
+        business_zone=settings().timezone,
     ), status
 
 
@@ -62,13 +63,13 @@ def _refused(form, refused: ChangeRefused) -> None:  # type: ignore[no-untyped-d
 
 
 @bp.get("/admin/users")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_users():  # type: ignore[no-untyped-def]
     return _users_page()
 
 
 @bp.post("/admin/users")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_create_user():  # type: ignore[no-untyped-def]
     form = NewUserForm()
     if not form.validate_on_submit():
@@ -101,7 +102,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 @bp.post("/admin/users/<id:user_id>")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     user = _user_or_404(user_id)
@@ -132,7 +133,7 @@ def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/admin/users/<id:user_id>/password")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_reset_password(user_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     user = _user_or_404(user_id)
@@ -164,7 +165,7 @@ def _codes_page(form: OutcomeCodeForm, status: int = 200):  # type: ignore[no-un
 
 
 @bp.get("/admin/outcome-codes")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_outcome_codes():  # type: ignore[no-untyped-def]
     """The codes, and the form: empty for a new code, or (?digit=N) filled with code N."""
     digit = request.args.get("digit", "")
@@ -181,7 +182,7 @@ def admin_outcome_codes():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/admin/outcome-codes")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_save_outcome_code():  # type: ignore[no-untyped-def]
     """Add a code, or change the one with that digit: only the fields sent change."""
     form = OutcomeCodeForm()
@@ -210,7 +211,7 @@ def admin_save_outcome_code():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/admin/access")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_access_log():  # type: ignore[no-untyped-def]
     before = request.args.get("before", "")
     stmt = select(AccessRecord).options(selectinload(AccessRecord.user))
@@ -222,9 +223,9 @@ def admin_access_log():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/admin/settings")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def admin_settings():  # type: ignore[no-untyped-def]
-    s = current_app.config["IVR_SETTINGS"]
+    s = settings()
     # Only what is safe to show: no secrets, tokens or database URLs.
     shown = {
         "Company name": s.company_name,

@@ -12,15 +12,15 @@ from sqlalchemy import select
 from ivr.db import get_session
 from ivr.web import bp
 from ivr.web.forms import ActionForm, LoginForm
-from models import User
+from models import Role, User
 
 log = logging.getLogger(__name__)
 
 
 def home_for(user: User) -> str:
-    if user.role == "auditor":
+    if user.role == Role.AUDITOR:
         return url_for("web.call_log")
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return url_for("web.admin_users")
     return url_for("web.calls_dashboard")
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ivr import clock, words
-from ivr.calllog import record_access
+from ivr.calllog import record_read
 from ivr.candidates.records import (
     NOTE_MAX,
     CandidateError,
@@ -38,10 +38,11 @@ from ivr.candidates.search import (
     parse_limit,
 )
 from ivr.candidates.timeline import Entry, candidate_timeline, stage_history
-from ivr.config import Settings
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.permissions import (
     can_call_candidate,
+    can_create_candidates,
     can_edit_candidate,
     can_note_candidate,
     can_open_candidate,
@@ -51,15 +52,14 @@ from ivr.permissions import (
 from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import CandidateForm, NoteForm, ReassignForm
-from ivr.web.log import record_candidate_view
 from ivr.web.viewer import viewer_zone
-from models import CallEvent, Candidate, User
+from models import CallEvent, Candidate, Role, User
 from models.base import MAX_ID
 from models.candidate import STAGES
 from models.phone import mask_phone
 
-EVERYONE = ("recruiter", "auditor", "admin")
-WRITERS = ("recruiter", "admin")
+EVERYONE = tuple(Role)
+WRITERS = (Role.RECRUITER, Role.ADMIN)
 SORT_WORDS = {"name": "name", "stage": "stage", "last_contact": "last contact"}
 LIST_ARGS = (
     "q",
@@ -112,12 +112,8 @@ CODE_EXPLAINED = (
 )
 
 
-def _settings() -> Settings:
-    return current_app.config["IVR_SETTINGS"]
-
-
 def _rules() -> Rules:
-    return Rules.from_settings(_settings())
+    return Rules.from_settings(settings())
 
 
 def _candidate(candidate_id: int) -> Candidate:
@@ -178,7 +174,7 @@ def _recruiters() -> list[User]:
     """Everyone who owns or may own candidates, for the owner filter (inactive ones too)."""
     return list(
         get_session().scalars(
-            select(User).where(User.role == "recruiter").order_by(User.name, User.id)
+            select(User).where(User.role == Role.RECRUITER).order_by(User.name, User.id)
         )
     )
 
@@ -215,8 +211,7 @@ def _list_page(
     except SearchError as bad:
         error, status = _search_problem(bad), 400
     if page is not None and flt is not None:
-        if record_access(session, current_user, "web.candidates.view", filters=flt.as_args()):
-            session.commit()
+        record_read(current_user, "web.candidates.view", filters=flt.as_args())
     rows = []
     for candidate in page.candidates if page else []:
         may_open = can_open_candidate(current_user, candidate)
@@ -262,6 +257,7 @@ def _list_page(
             for name in ("q", "stage", "owner_id", "do_not_call", "not_called_days")
         ),
         can_reassign=any(r.may_edit for r in rows),
+        can_create=can_create_candidates(current_user),
         zone=zone,
     ), status
 
@@ -331,7 +327,7 @@ def _form_page(
     existing: Candidate | None = None,
 ):  # type: ignore[no-untyped-def]
     form.owner_id.choices = _owner_choices(
-        candidate.owner if candidate else None, nobody=current_user.role == "admin"
+        candidate.owner if candidate else None, nobody=not may_own_candidates(current_user)
     )
     return render_template(
         "candidate_form.html",
@@ -591,12 +587,12 @@ def _openable(candidate_id: int) -> Candidate:
 @role_required(*EVERYONE)
 def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
     candidate = _openable(candidate_id)
-    record_candidate_view(candidate)
+    record_read(current_user, "web.candidate.view", target=f"candidate:{candidate.id}")
     return _candidate_page(candidate, NoteForm(formdata=None))
 
 
 @bp.post("/candidates/<id:candidate_id>/notes")
-@role_required("recruiter")
+@role_required(Role.RECRUITER)
 def add_candidate_note(candidate_id: int):  # type: ignore[no-untyped-def]
     candidate = _openable(candidate_id)
     form = NoteForm()

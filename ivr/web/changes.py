@@ -13,7 +13,7 @@ from ivr import calllog, words
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.web import bp
-from models import CallEvent, User
+from models import CallEvent, Role, User
 
 CHANGES_PAGE = 50
 
@@ -42,7 +42,7 @@ def _subjects(events: list[CallEvent]) -> dict[str, str]:
 
 
 @bp.get("/log/changes")
-@role_required("auditor")
+@role_required(Role.AUDITOR)
 def system_changes():  # type: ignore[no-untyped-def]
     session = get_session()
     before = request.args.get("before", "")
@@ -59,8 +59,7 @@ def system_changes():  # type: ignore[no-untyped-def]
     events = list(session.scalars(stmt))
     older = events[-1].seq if len(events) == CHANGES_PAGE else None
     filters = {"before": before} if before else {}
-    if calllog.record_access(session, current_user, "web.changes.view", filters=filters):
-        session.commit()
+    calllog.record_read(current_user, "web.changes.view", filters=filters)
     return render_template(
         "changes.html",
         events=events,

@@ -8,10 +8,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ivr.candidates import importer
 from ivr.candidates.records import Rules
+from ivr.config import settings
 from ivr.db import get_session
-from ivr.security import role_required, settings
+from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import ImportCandidatesForm
+from models import Role
 from models.candidate import STAGES
 
 
@@ -28,7 +30,7 @@ def _page(form: ImportCandidatesForm, status: int = 200, **context: object):  # 
 
 
 @bp.route("/candidates/import", methods=["GET", "POST"])
-@role_required("recruiter", "admin")
+@role_required(Role.RECRUITER, Role.ADMIN)
 def import_candidates():  # type: ignore[no-untyped-def]
     form = ImportCandidatesForm()
     if not form.validate_on_submit():

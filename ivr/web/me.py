@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ivr import system
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.system import ChangeRefused
@@ -24,7 +25,7 @@ def _page(form: MySettingsForm, status: int = 200):  # type: ignore[no-untyped-d
         "my_settings.html",
         form=form,
         timezones=timezone_choices(),
-        business_zone=current_app.config["IVR_SETTINGS"].timezone,
+        business_zone=settings().timezone,
         now=utcnow(),
     ), status
 
@@ -52,6 +53,6 @@ def save_my_settings():  # type: ignore[no-untyped-def]
         return _page(form, refused.status)
     if event is not None:
         log.info("user %s changed their timezone", current_user.id)
-    zone = me.timezone or f"the business timezone ({current_app.config['IVR_SETTINGS'].timezone})"
+    zone = me.timezone or f"the business timezone ({settings().timezone})"
     flash(f"Times are now shown in {zone}.", "info")
     return redirect(url_for("web.my_settings"), 303)
