@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ivr import system
 from ivr.candidates.importer import ImportFileError, import_candidates, open_text
@@ -233,7 +234,7 @@ def import_candidates_command(
     click.echo(report.summary)
 
 
-def _import_actor(session, as_email: str | None) -> User:  # type: ignore[no-untyped-def]
+def _import_actor(session: Session, as_email: str | None) -> User:
     if as_email is None:
         actor = session.scalar(
             select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).limit(1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, jsonify, request
+from flask import Flask, Response, abort, g, jsonify, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from twilio.request_validator import RequestValidator
@@ -72,10 +72,10 @@ def twilio_signature_required(view: F) -> F:
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
-def api_error(status: int, reason: str, **extra: Any):  # type: ignore[no-untyped-def]
+def api_error(status: int, reason: str, **extra: Any) -> Response:
     response = jsonify({"error": reason, **extra})
     response.status_code = status
     return response
@@ -109,7 +109,7 @@ def api_auth(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         csrf.exempt(wrapper)
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator
 
@@ -126,6 +126,6 @@ def role_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator

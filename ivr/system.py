@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from ivr.callflow.events import record_change
 from ivr.routing import hunt_order_refusal
 from models import ROLES, CallEvent, OutcomeCode, Role, User
-from models.candidate import STAGES, is_timezone
+from models.candidate import is_timezone
+from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
@@ -149,9 +150,8 @@ def _check_password(password: str) -> None:
 
 
 def active_admins(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
-    )
+    count = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    return session.scalar(count) or 0
 
 
 def create_user(

@@ -68,7 +68,9 @@ class User(Base):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     # Flask-Login's user protocol, spelled out rather than mixed in so is_active stays a column.
     @property

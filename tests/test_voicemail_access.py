@@ -3,23 +3,32 @@ the recruiter it was handed to, or any recruiter while it waits for the team."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+from collections.abc import Callable
 
-from models import AccessRecord, Call, CallbackTask
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import AccessRecord, Call, CallbackTask, Candidate, User
 from tests.conftest import COMPANY_NUMBER
+
+MakeVoicemail = Callable[[User | None], Call]
 
 
 @pytest.fixture
-def riley(make_user):  # type: ignore[no-untyped-def]
+def riley(make_user: Callable[..., User]) -> User:
     return make_user(name="Riley Recruiter")
 
 
 @pytest.fixture
-def voicemail(session, riley, make_candidate):  # type: ignore[no-untyped-def]
+def voicemail(
+    session: Session, riley: User, make_candidate: Callable[..., Candidate]
+) -> MakeVoicemail:
     """Riley's candidate left a voicemail; its callback waits for `task_for`."""
 
-    def make(task_for):  # type: ignore[no-untyped-def]
+    def make(task_for: User | None) -> Call:
         jane = make_candidate(owner=riley, name="Jane Doe")
         call = Call(direction="inbound", flow="candidate", candidate_id=jane.id,
                     candidate_number=jane.phone, recruiter_id=riley.id,
@@ -36,7 +45,7 @@ def voicemail(session, riley, make_candidate):  # type: ignore[no-untyped-def]
     return make
 
 
-def signed_in(app, user):  # type: ignore[no-untyped-def]
+def signed_in(app: Flask, user: User) -> FlaskClient:
     client = app.test_client()
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = str(user.id)

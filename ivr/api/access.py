@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,7 @@ MAX_LIMIT = MAX_PAGE_SIZE
 
 @bp.get("/access-records")
 @api_auth(Role.ADMIN)
-def list_access_records():  # type: ignore[no-untyped-def]
+def list_access_records() -> ResponseReturnValue:
     before, limit = request.args.get("before", ""), request.args.get("limit", str(PAGE_SIZE))
     if before and not (before.isdigit() and len(before) <= 10 and 1 <= int(before) <= MAX_ID):
         return api_error(400, "before must be the id of an access record", field="before")

@@ -12,7 +12,7 @@ from ivr.callflow.events import record_change, record_event
 from ivr.callflow.outbound import apply_outcome_effects
 from ivr.permissions import can_correct_outcome
 from models import Call, CallEvent, OutcomeCode, User, utcnow
-from models.candidate import STAGES
+from models.enums import STAGES
 
 MAX_REASON = 500
 

@@ -293,7 +293,7 @@ def after_hunt_leg(
     if record_hunt_result(session, call, form, index, recruiter_id):
         close_callbacks(session, call)
         return Bridged(ring_back=request_outcome_call(session, call))
-    if form.get("CallStatus") == "completed" or call.ended_at is not None:
+    if form.get("CallStatus") == CallStatus.COMPLETED or call.ended_at is not None:
         return CallerGone()
     return ring_next(session, call, index + 1)
 

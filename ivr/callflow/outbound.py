@@ -258,7 +258,7 @@ def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str,
     if already_recorded(session, key):
         return
     applied = (
-        leg_status == "in-progress"
+        leg_status == CallStatus.IN_PROGRESS
         and call.child_status is None
         and call.child_sid in (None, form.get("CallSid"))
     )

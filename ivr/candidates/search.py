@@ -21,7 +21,7 @@ from ivr.keyset import parse_limit as parse_page_limit
 from ivr.permissions import visible_candidates
 from models import Candidate, User
 from models.base import MAX_ID
-from models.candidate import STAGES
+from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone
 
 SORTS = ("name", "stage", "last_contact")

@@ -81,6 +81,7 @@ def call_summary(call: Call) -> str:
 
 def candidate_timeline(session: Session, candidate: Candidate, viewer: User) -> list[Entry]:
     entries: list[Entry] = []
+    kinds: tuple[str, ...]
     if can_read_candidate_history(viewer, candidate):
         calls = session.scalars(
             select(Call)

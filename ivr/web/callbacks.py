@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ivr import calllog, words
@@ -54,7 +55,7 @@ def callback_json(task: CallbackTask, html: str) -> dict[str, Any]:
 
 @bp.get("/callbacks.json")
 @role_required(Role.RECRUITER)
-def callbacks_json():  # type: ignore[no-untyped-def]
+def callbacks_json() -> ResponseReturnValue:
     """The recruiter's open callbacks and the team's unassigned ones, oldest first, each with
     its list item as the dashboard renders it, so a new voicemail appears without a reload."""
     session = get_session()
@@ -81,7 +82,9 @@ def _task(task_id: int) -> CallbackTask:
     return task
 
 
-def _answer(message: str, *, refused: work.CallbackRefused | None = None, **body: Any):  # type: ignore[no-untyped-def]
+def _answer(
+    message: str, *, refused: work.CallbackRefused | None = None, **body: Any
+) -> ResponseReturnValue:
     """JSON for the page's scripts, else a flash and back to the dashboard."""
     if _wants_json():
         if refused is None:
@@ -96,7 +99,7 @@ def _answer(message: str, *, refused: work.CallbackRefused | None = None, **body
 
 @bp.post("/callbacks/<id:task_id>/done")
 @role_required(Role.RECRUITER)
-def callback_done(task_id: int):  # type: ignore[no-untyped-def]
+def callback_done(task_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -114,7 +117,7 @@ def callback_done(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/callbacks/<id:task_id>/reassign")
 @role_required(Role.RECRUITER)
-def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
+def callback_reassign(task_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -137,7 +140,7 @@ def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/callbacks/<id:task_id>/call")
 @role_required(Role.RECRUITER)
-def callback_call(task_id: int):  # type: ignore[no-untyped-def]
+def callback_call(task_id: int) -> ResponseReturnValue:
     """One click to call back whoever left the voicemail, known candidate or not."""
     task = _task(task_id)
     return answer_placement(lambda session: place_callback_call(session, current_user, task))
@@ -145,7 +148,7 @@ def callback_call(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/calls/<id:call_id>/recording")
 @role_required(Role.RECRUITER, Role.AUDITOR)
-def call_recording(call_id: int):  # type: ignore[no-untyped-def]
+def call_recording(call_id: int) -> ResponseReturnValue:
     # A team voicemail, or one handed to me, is mine to hear and return.
     call = calllog.readable_call(get_session(), current_user, call_id, callbacks=True)
     if call is None or not call.recording_url:
@@ -160,7 +163,7 @@ def call_recording(call_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/calls/<id:call_id>/attach")
 @role_required(Role.RECRUITER)
-def attach_call(call_id: int):  # type: ignore[no-untyped-def]
+def attach_call(call_id: int) -> ResponseReturnValue:
     """Link an unknown caller's call (and its callback) to one of my candidates."""
     session = get_session()
     call = calllog.readable_call(session, current_user, call_id, callbacks=True)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -59,7 +60,7 @@ def own_candidates(session: Session, user: User) -> list[Candidate]:
 
 @bp.get("/calls")
 @role_required(Role.RECRUITER)
-def calls_dashboard():  # type: ignore[no-untyped-def]
+def calls_dashboard() -> ResponseReturnValue:
     session = get_session()
     candidates = own_candidates(session, current_user)
     history: dict[int, list[Call]] = defaultdict(list)
@@ -85,13 +86,13 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
 
 @bp.post("/candidates/<id:candidate_id>/call")
 @role_required(Role.RECRUITER)
-def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+def call_candidate(candidate_id: int) -> ResponseReturnValue:
     return answer_placement(
         lambda session: place_outbound_call(session, current_user, candidate_id)
     )
 
 
-def answer_placement(place: Callable[[Session], Call]):  # type: ignore[no-untyped-def]
+def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
     """A Call button pressed: place the call, then answer the page's fetch (JSON) or the
     plain form (a redirect to the dashboard, with what happened in a flash)."""
     if not ActionForm().validate_on_submit():
@@ -113,7 +114,7 @@ def answer_placement(place: Callable[[Session], Call]):  # type: ignore[no-untyp
 
 @bp.get("/calls/<id:call_id>.json")
 @role_required(Role.RECRUITER, Role.AUDITOR)
-def call_status(call_id: int):  # type: ignore[no-untyped-def]
+def call_status(call_id: int) -> ResponseReturnValue:
     call = calllog.readable_call(get_session(), current_user, call_id)
     if call is None:
         return {"error": "no such call"}, 404

@@ -4,6 +4,7 @@ call's timeline, export CSV. Every auditor read is recorded."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -41,7 +42,7 @@ def _filter_choices() -> dict[str, object]:
 
 @bp.get("/log")
 @role_required(*READERS)
-def call_log():  # type: ignore[no-untyped-def]
+def call_log() -> ResponseReturnValue:
     session = get_session()
     try:
         flt = calllog.CallFilter.from_args(request.args)
@@ -67,7 +68,7 @@ def call_log():  # type: ignore[no-untyped-def]
 
 @bp.get("/log.csv")
 @role_required(*READERS)
-def call_log_csv():  # type: ignore[no-untyped-def]
+def call_log_csv() -> ResponseReturnValue:
     try:
         flt = calllog.CallFilter.from_args(request.args)
     except calllog.FilterError as bad:
@@ -84,7 +85,7 @@ def _readable_call(call_id: int, *, callbacks: bool = False) -> Call:
 
 @bp.get("/calls/<id:call_id>")
 @role_required(*READERS)
-def call_detail(call_id: int):  # type: ignore[no-untyped-def]
+def call_detail(call_id: int) -> ResponseReturnValue:
     session = get_session()
     # A voicemail opens for whoever is to call it back, as its recording plays for them.
     call = _readable_call(call_id, callbacks=True)
@@ -111,7 +112,7 @@ def call_detail(call_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/calls/<id:call_id>/notes")
 @role_required(Role.RECRUITER)
-def add_call_note(call_id: int):  # type: ignore[no-untyped-def]
+def add_call_note(call_id: int) -> ResponseReturnValue:
     """A recruiter's note on a call: appended to its timeline, never edited."""
     wants_json = request.accept_mimetypes.best == "application/json"
     if not ActionForm().validate_on_submit():
@@ -147,7 +148,7 @@ def add_call_note(call_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/calls/<id:call_id>/outcome-corrections")
 @role_required(Role.RECRUITER)
-def correct_call_outcome(call_id: int):  # type: ignore[no-untyped-def]
+def correct_call_outcome(call_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ivr import system
@@ -20,7 +21,7 @@ from models import User, utcnow
 log = logging.getLogger(__name__)
 
 
-def _page(form: MySettingsForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: MySettingsForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "my_settings.html",
         form=form,
@@ -32,18 +33,18 @@ def _page(form: MySettingsForm, status: int = 200):  # type: ignore[no-untyped-d
 
 @bp.get("/me/settings")
 @role_required()
-def my_settings():  # type: ignore[no-untyped-def]
+def my_settings() -> ResponseReturnValue:
     return _page(MySettingsForm(formdata=None, obj=current_user))
 
 
 @bp.post("/me/settings")
 @role_required()
-def save_my_settings():  # type: ignore[no-untyped-def]
+def save_my_settings() -> ResponseReturnValue:
     form = MySettingsForm()
     if not form.validate_on_submit():
         return _page(form, 400)
     session = get_session()
-    me = session.get(User, current_user.id)
+    me = session.get_one(User, current_user.id)
     try:
         event = system.update_user(session, me, me, submitted(form, "timezone"))
         session.commit()
