@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app
+from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from ivr.calllog.filters import CallFilter, filtered, ordered
+from ivr.calllog.filters import CallFilter, FilterError, filtered, ordered
 from ivr.calllog.reads import record_read
 from ivr.config import settings
 from ivr.serialize import iso
@@ -52,8 +53,14 @@ CSV_BATCH = 500
 FREE_TEXT_COLUMNS = frozenset({"recruiter_name", "candidate_name", "outcome_label", "notes"})
 
 
-def csv_response(user: User, flt: CallFilter, action: str) -> Response:
-    """Record the export first (committed), then stream the rows as they are read."""
+def csv_response(user: User, args: Mapping[str, str], action: str) -> ResponseReturnValue:
+    """The calls the query arguments filter, as a CSV download: the export is recorded first
+    (committed), then the rows are streamed as they are read. A filter that cannot be used
+    is a 400 naming it."""
+    try:
+        flt = CallFilter.from_args(args)
+    except FilterError as bad:
+        return {"error": str(bad), "field": bad.field}, 400
     record_read(user, action, filters=flt.as_args())
     mask = settings().mask_phone_numbers_in_exports
     # The stream has a session of its own, closed when the last row is out: the request's
