@@ -1,7 +1,4 @@
-"""Keyset pages, shared by the call log and the candidate search: the page size asked for, the
-opaque cursor holding the sort key of the last row served, and the error for an argument
-that cannot be used. A page starts strictly after its cursor's key, so rows added meanwhile
-never shift a page (no skips, no repeats)."""
+"""Keyset pages for the call log and the candidate search: page sizes, cursors, bad arguments."""
 
 from __future__ import annotations
 
@@ -32,6 +29,8 @@ def parse_limit(raw: str | None, error: type[ListingError] = ListingError) -> in
     return int(raw)
 
 
+# A cursor holds the sort key of the last row served, and the next page starts strictly after
+# it: rows added meanwhile never shift a page (no skips, no repeats).
 def encode_cursor(key: dict[str, Any]) -> str:
     raw = json.dumps(key).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -1,5 +1,4 @@
-"""A voicemail's page opens for whoever is to call it back, as its recording plays for them:
-the recruiter it was handed to, or any recruiter while it waits for the team."""
+"""A voicemail's page opens for whoever is to call it back, as its recording plays for them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Reading the call log, for the web pages and the JSON API alike: filters (filters.py), keyset
-pages (pages.py), the CSV export (export.py) and the record of every auditor's read
-(access.py; reads.py records one made over HTTP)."""
+"""Reading the call log, for the pages and the API: filters, pages, export, access records."""
 
 from ivr.calllog.access import record_access
 from ivr.calllog.export import CSV_COLUMNS, csv_response, export_rows, notes_by_call

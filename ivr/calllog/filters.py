@@ -1,5 +1,4 @@
-"""What an auditor or a recruiter asked to see: the call log's filter, parsed from query
-arguments and applied (within what the user may read) to a query."""
+"""The call log's filter: parsed from query arguments, applied within what the user may read."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The call log a page at a time (keyset pages on (created_at, id) behind an opaque cursor),
-and one call at a time."""
+"""The call log a keyset page at a time, on (created_at, id); and one call at a time."""
 
 from __future__ import annotations
 
