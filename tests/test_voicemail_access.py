@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import AccessRecord, Call, CallbackTask, Candidate, User
-from tests.conftest import COMPANY_NUMBER
 
+COMPANY_NUMBER = "+15005550006"
 MakeVoicemail = Callable[[User | None], Call]
 
 
