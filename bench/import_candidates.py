@@ -65,7 +65,7 @@ def write_csv(path: Path, rows: int, *, first: int = 0, stage_shift: int = 0) ->
     return bad
 
 
-def fresh_app(url: str):  # type: ignore[no-untyped-def]
+def fresh_app(url: str):
     upgrade_to_head(url)
     app = create_app({"DATABASE_URL": url, "TELEPHONY": "simulator",
                       "SECRET_KEY": "bench-secret-key-0123"})  # fmt: skip
@@ -78,7 +78,7 @@ def fresh_app(url: str):  # type: ignore[no-untyped-def]
     return app
 
 
-def run(app, path: Path, *, trace: bool) -> tuple[float, str, int]:  # type: ignore[no-untyped-def]
+def run(app, path: Path, *, trace: bool) -> tuple[float, str, int]:
     if trace:
         tracemalloc.start()
     started = time.perf_counter()

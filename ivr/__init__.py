@@ -20,7 +20,7 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings.to_flask())
     if settings.proxy_count:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
             app.wsgi_app,
             x_for=settings.proxy_count,
             x_proto=settings.proxy_count,

@@ -10,14 +10,16 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ivr import system
 from ivr.candidates.importer import ImportFileError, import_candidates, open_text
 from ivr.candidates.records import CandidateError, Rules
+from ivr.config import settings
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
 from ivr.permissions import can_create_candidates, may_own_candidates
-from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, User
+from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, Role, User
 from models.candidate import new_candidate_code
 from models.chain import verify_chain
 
@@ -70,7 +72,7 @@ def audit_verify(expect_head: str | None) -> None:
 @with_appcontext
 def init_db() -> None:
     """Migrate the database to the newest schema (safe to run again)."""
-    upgrade_to_head(current_app.config["IVR_SETTINGS"].database_url)
+    upgrade_to_head(settings().database_url)
     click.echo("database is at the newest schema")
 
 
@@ -131,13 +133,13 @@ def seed_demo() -> None:
             return
         recruiters = []
         for order, (name, email, phone) in enumerate(DEMO_RECRUITERS, start=1):
-            user = User(name=name, email=email, role="recruiter", phone=phone, hunt_order=order)
+            user = User(name=name, email=email, role=Role.RECRUITER, phone=phone, hunt_order=order)
             user.set_password(DEMO_PASSWORD)
             recruiters.append(user)
             session.add(user)
         for name, email, role in (
-            ("Avery Auditor", "auditor@example.com", "auditor"),
-            ("Alex Admin", "admin@example.com", "admin"),
+            ("Avery Auditor", "auditor@example.com", Role.AUDITOR),
+            ("Alex Admin", "admin@example.com", Role.ADMIN),
         ):
             user = User(name=name, email=email, role=role)
             user.set_password(DEMO_PASSWORD)
@@ -193,7 +195,6 @@ def import_candidates_command(
     else the one with the same phone, else creates one; an empty cell leaves a value as it
     is. Prints each rejected row as "line N: reason", then the summary line. Exits 1 when
     the file cannot be read or lacks the required columns."""
-    settings = current_app.config["IVR_SETTINGS"]
     with session_scope(current_app) as session:
         actor = _import_actor(session, as_email)
         owner = None
@@ -214,7 +215,7 @@ def import_candidates_command(
                 current_app.extensions["db_sessionmaker"],
                 actor,
                 text,
-                Rules.from_settings(settings),
+                Rules.from_settings(settings()),
                 default_owner=owner,
                 dry_run=dry_run,
                 on_rejected=lambda line, reason: click.echo(f"line {line}: {reason}"),
@@ -233,10 +234,10 @@ def import_candidates_command(
     click.echo(report.summary)
 
 
-def _import_actor(session, as_email: str | None) -> User:  # type: ignore[no-untyped-def]
+def _import_actor(session: Session, as_email: str | None) -> User:
     if as_email is None:
         actor = session.scalar(
-            select(User).where(User.role == "admin", User.is_active).order_by(User.id).limit(1)
+            select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).limit(1)
         )
         if actor is None:
             raise click.UsageError(

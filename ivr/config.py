@@ -1,4 +1,5 @@
-"""Settings from the environment: the only module that reads os.environ."""
+"""Settings from the environment (the only module that reads os.environ), and settings(): the
+one way the running app's are read."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from flask import current_app
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 # The simulator signs webhooks with this token when no Twilio account is configured; it never
@@ -23,6 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The largest request body the app reads: a candidate CSV upload. Webhooks, forms and API
 # bodies are far smaller; anything bigger is refused (413) before it is read.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Where the running app keeps its Settings; read them with settings().
+FLASK_KEY = "IVR_SETTINGS"
 
 
 class ConfigError(Exception):
@@ -63,9 +68,15 @@ class Settings:
             "SESSION_COOKIE_SECURE": bool(
                 self.public_base_url and self.public_base_url.startswith("https://")
             ),
-            "IVR_SETTINGS": self,
+            FLASK_KEY: self,
             "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         }
+
+
+def settings() -> Settings:
+    """The running app's settings: the one way code inside a request or an app context
+    reads them."""
+    return cast(Settings, current_app.config[FLASK_KEY])
 
 
 def default_database_url() -> str:

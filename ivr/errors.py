@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -60,7 +61,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _http_error(exc: HTTPException) -> Response | HTTPException | tuple[object, int]:
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     if _wants_twiml() and code not in (403, 405):
         # Twilio reads any non-2xx as "application error"; a caller should hear us instead.
@@ -78,7 +79,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException | tuple[object, 
     return page
 
 
-def _unexpected_error(exc: Exception) -> Response | tuple[object, int]:
+def _unexpected_error(exc: Exception) -> ResponseReturnValue:
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     if _wants_twiml():
         return twiml_response(apology())

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.callflow import outbound as flow
+from ivr.config import settings
 from ivr.permissions import can_work_callback
-from ivr.security import settings
 from ivr.telephony import TelephonyError, gateway
 from ivr.urls import webhook_url
-from models import Call, CallbackTask, Candidate, User
+from models import Call, CallbackStatus, CallbackTask, Candidate, User
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def place_callback_call(session: Session, recruiter: User, task: CallbackTask) -
     number of an unknown caller (a call with no candidate)."""
     if not can_work_callback(recruiter, task):
         raise flow.CallRefused("this callback waits for another recruiter", 403)
-    if task.status != "open":
+    if task.status != CallbackStatus.OPEN:
         raise flow.CallRefused("this callback is already done", 409)
     if task.candidate_id is not None:
         return place_outbound_call(session, recruiter, task.candidate_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import User
+from models import Role, User
 
 HUNT_ORDER_MIN, HUNT_ORDER_MAX = 1, 99
 
@@ -26,7 +26,7 @@ def hunt_order_refusal(
         return None
     if not HUNT_ORDER_MIN <= hunt_order <= HUNT_ORDER_MAX:
         return f"a hunt order is a number from {HUNT_ORDER_MIN} to {HUNT_ORDER_MAX}"
-    if role != "recruiter":
+    if role != Role.RECRUITER:
         return (
             f"only recruiters take inbound calls, so an {role} cannot have a hunt order; "
             "clear the hunt order"

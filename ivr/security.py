@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, current_app, g, jsonify, request
+from flask import Flask, Response, abort, g, jsonify, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from twilio.request_validator import RequestValidator
 
-from ivr.config import Settings
+from ivr.config import settings
 from ivr.db import get_session
 from models import ApiToken, User
+from models.access import IP_MAX, USER_AGENT_MAX
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,10 +37,6 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def settings() -> Settings:
-    return current_app.config["IVR_SETTINGS"]
-
-
 def public_url() -> str:
     """The URL Twilio requested, as Twilio saw it: behind a TLS proxy that is not request.url."""
     configured = settings().public_base_url
@@ -47,6 +44,12 @@ def public_url() -> str:
         path = request.full_path if request.query_string else request.path
         return configured + request.script_root + path
     return request.url
+
+
+def request_origin() -> tuple[str, str]:
+    """Where the request came from, as an access record keeps it: the client's address (as
+    the trusted proxies report it) and its user agent, each cut to its column's size."""
+    return (request.remote_addr or "")[:IP_MAX], (request.user_agent.string or "")[:USER_AGENT_MAX]
 
 
 def twilio_signature_required(view: F) -> F:
@@ -69,10 +72,10 @@ def twilio_signature_required(view: F) -> F:
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
-def api_error(status: int, reason: str, **extra: Any):  # type: ignore[no-untyped-def]
+def api_error(status: int, reason: str, **extra: Any) -> Response:
     response = jsonify({"error": reason, **extra})
     response.status_code = status
     return response
@@ -106,7 +109,7 @@ def api_auth(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         csrf.exempt(wrapper)
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator
 
@@ -123,6 +126,6 @@ def role_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator

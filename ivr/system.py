@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from ivr.callflow.events import record_change
 from ivr.routing import hunt_order_refusal
-from models import ROLES, CallEvent, OutcomeCode, User
-from models.candidate import STAGES, is_timezone
+from models import ROLES, CallEvent, OutcomeCode, Role, User
+from models.candidate import is_timezone
+from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
@@ -149,9 +150,8 @@ def _check_password(password: str) -> None:
 
 
 def active_admins(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.is_active)
-    )
+    count = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    return session.scalar(count) or 0
 
 
 def create_user(
@@ -166,7 +166,7 @@ def create_user(
     active unless told otherwise) and chain a user.created event. Without a password the user
     cannot sign in to the pages (an API-only account)."""
     fields: dict[str, Any] = {
-        "role": "recruiter",
+        "role": Role.RECRUITER,
         "phone": None,
         "hunt_order": None,
         "is_available": True,
@@ -207,10 +207,10 @@ def update_user(
         return None
     if {"role", "hunt_order", "phone"} & set(changed):
         _check_routing(session, user.id, after)
-    was_admin = before["role"] == "admin" and before["is_active"]
-    stays_admin = after["role"] == "admin" and after["is_active"]
+    was_admin = before["role"] == Role.ADMIN and before["is_active"]
+    stays_admin = after["role"] == Role.ADMIN and after["is_active"]
     if was_admin and not stays_admin and active_admins(session) < 2:
-        field = "role" if after["role"] != "admin" else "is_active"
+        field = "role" if after["role"] != Role.ADMIN else "is_active"
         raise ChangeRefused(
             field, "keep at least one active admin: make someone else an admin first", 409
         )

@@ -72,16 +72,10 @@ class TelephonyGateway:
         return PlacedCall(sid=call.sid or "", status=call.status or "queued")
 
     def hang_up(self, sid: str) -> None:
-        self._update(sid, status="completed")
-
-    def redirect(self, sid: str, url: str) -> None:
-        self._update(sid, url=url, method="POST")
-
-    def _update(self, sid: str, **fields: str) -> None:
         try:
-            self._client.calls(sid).update(**fields)
+            self._client.calls(sid).update(status="completed")
         except TwilioRestException as exc:
-            log.warning("call update refused call_sid=%s: %s", sid, exc.msg)
+            log.warning("hang-up refused call_sid=%s: %s", sid, exc.msg)
             raise TelephonyError(f"the phone network refused: {exc.msg}") from exc
         except (TwilioException, OSError) as exc:
             raise TelephonyError("the phone network could not be reached") from exc

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from ivr.security import settings
+from ivr.config import settings
 
 
 def webhook_url(endpoint: str, **values: Any) -> str:

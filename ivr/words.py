@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow
+
 if TYPE_CHECKING:
     from models import Call, CallbackTask
 
@@ -71,39 +73,42 @@ EVENT_TITLES: dict[str, str] = {
 }
 
 DISPOSITIONS: dict[str, str] = {
-    "connected": "connected",
-    "answered": "answered",
-    "voicemail": "voicemail left",
-    "missed": "missed",
-    "not-placed": "not placed",
-    "canceled": "cancelled",
-    "candidate-no-answer": "candidate did not answer",
-    "candidate-busy": "candidate's line busy",
-    "candidate-unreachable": "candidate unreachable",
-    "recruiter-no-answer": "recruiter did not answer",
-    "recruiter-declined": "recruiter declined",
-    "recruiter-unreachable": "recruiter unreachable",
-    "recruiter-did-not-accept": "recruiter did not press 1",
-    "recruiter-hung-up-before-bridge": "recruiter hung up before connecting",
-    "recruiter-hung-up-while-ringing": "recruiter hung up while it rang",
+    Disposition.CONNECTED: "connected",
+    Disposition.ANSWERED: "answered",
+    Disposition.VOICEMAIL: "voicemail left",
+    Disposition.MISSED: "missed",
+    Disposition.NOT_PLACED: "not placed",
+    Disposition.CANCELED: "cancelled",
+    Disposition.CANDIDATE_NO_ANSWER: "candidate did not answer",
+    Disposition.CANDIDATE_BUSY: "candidate's line busy",
+    Disposition.CANDIDATE_UNREACHABLE: "candidate unreachable",
+    Disposition.RECRUITER_NO_ANSWER: "recruiter did not answer",
+    Disposition.RECRUITER_DECLINED: "recruiter declined",
+    Disposition.RECRUITER_UNREACHABLE: "recruiter unreachable",
+    Disposition.RECRUITER_DID_NOT_ACCEPT: "recruiter did not press 1",
+    Disposition.RECRUITER_HUNG_UP_BEFORE_BRIDGE: "recruiter hung up before connecting",
+    Disposition.RECRUITER_HUNG_UP_WHILE_RINGING: "recruiter hung up while it rang",
 }
 
 STATUSES: dict[str, str] = {
-    "queued": "queued",
-    "initiated": "dialling",
-    "ringing": "ringing",
-    "in-progress": "in progress",
-    "completed": "ended",
-    "busy": "busy",
-    "no-answer": "no answer",
-    "failed": "failed",
-    "canceled": "cancelled",
+    CallStatus.QUEUED: "queued",
+    CallStatus.INITIATED: "dialling",
+    CallStatus.RINGING: "ringing",
+    CallStatus.IN_PROGRESS: "in progress",
+    CallStatus.COMPLETED: "ended",
+    CallStatus.BUSY: "busy",
+    CallStatus.NO_ANSWER: "no answer",
+    CallStatus.FAILED: "failed",
+    CallStatus.CANCELED: "cancelled",
 }
 
 
-DIRECTIONS: dict[str, str] = {"outbound": "outgoing", "inbound": "incoming"}
+DIRECTIONS: dict[str, str] = {Direction.OUTBOUND: "outgoing", Direction.INBOUND: "incoming"}
 
-CALLBACK_REASONS: dict[str, str] = {"voicemail": "voicemail", "offer answer": "answer to an offer"}
+CALLBACK_REASONS: dict[str, str] = {
+    CallbackReason.VOICEMAIL: "voicemail",
+    CallbackReason.OFFER_ANSWER: "answer to an offer",
+}
 
 
 def event_title(kind: str) -> str:
@@ -327,23 +332,24 @@ def system_change_summary(kind: str, detail: dict[str, Any]) -> str:
 
 # How a call that never got to the outcome menu ended, said to the recruiter who placed it.
 ENDINGS: dict[str, str] = {
-    "connected": "no outcome was keyed in",
-    "candidate-no-answer": "{name} did not answer",
-    "candidate-busy": "{name}'s line was busy",
-    "candidate-unreachable": "{name} could not be reached",
-    "recruiter-no-answer": "you did not answer your phone",
-    "recruiter-declined": "you declined the call",
-    "recruiter-unreachable": "your phone could not be reached",
-    "recruiter-did-not-accept": "you did not press 1",
-    "recruiter-hung-up-before-bridge": "you hung up before {name} was rung",
-    "recruiter-hung-up-while-ringing": "you hung up while {name}'s phone rang",
-    "not-placed": "the call could not be placed",
-    "voicemail": "a voicemail was left",
-    "missed": "nobody answered",
-    "answered": "the call was answered",
-    "canceled": "the call was cancelled",
+    Disposition.CONNECTED: "no outcome was keyed in",
+    Disposition.CANDIDATE_NO_ANSWER: "{name} did not answer",
+    Disposition.CANDIDATE_BUSY: "{name}'s line was busy",
+    Disposition.CANDIDATE_UNREACHABLE: "{name} could not be reached",
+    Disposition.RECRUITER_NO_ANSWER: "you did not answer your phone",
+    Disposition.RECRUITER_DECLINED: "you declined the call",
+    Disposition.RECRUITER_UNREACHABLE: "your phone could not be reached",
+    Disposition.RECRUITER_DID_NOT_ACCEPT: "you did not press 1",
+    Disposition.RECRUITER_HUNG_UP_BEFORE_BRIDGE: "you hung up before {name} was rung",
+    Disposition.RECRUITER_HUNG_UP_WHILE_RINGING: "you hung up while {name}'s phone rang",
+    Disposition.NOT_PLACED: "the call could not be placed",
+    Disposition.VOICEMAIL: "a voicemail was left",
+    Disposition.MISSED: "nobody answered",
+    Disposition.ANSWERED: "the call was answered",
+    Disposition.CANCELED: "the call was cancelled",
 }
-ONE_CLICK_FLOWS = (None, "one-click", "callback")
+# A one-click call to a candidate has no flow; one back to an unknown caller's number does.
+ONE_CLICK_FLOWS = (None, Flow.CALLBACK)
 LIVE_STATE_CODES = (
     "ringing_recruiter",
     "screening",
@@ -364,7 +370,7 @@ def callee_name(call: Call) -> str:
 
 def call_heading(call: Call) -> str:
     """Whom the live call is with: "Call to Jane Doe", "Calling back an unknown caller"."""
-    if call.direction == "inbound":
+    if call.direction == Direction.INBOUND:
         return (
             f"Call from {call.candidate.name}" if call.candidate else "Call from an unknown caller"
         )
@@ -384,16 +390,16 @@ def live_state(call: Call) -> dict[str, str]:
         if ending is None:
             ending = disposition(call.disposition) or status(call.status)
         return {"code": "ended", "text": f"Call ended: {ending.format(name=name)}"}
-    if call.direction == "outbound" and call.flow in ONE_CLICK_FLOWS:
-        if call.answered_at is None and call.status != "in-progress":
+    if call.direction == Direction.OUTBOUND and call.flow in ONE_CLICK_FLOWS:
+        if call.answered_at is None and call.status != CallStatus.IN_PROGRESS:
             return {"code": "ringing_recruiter", "text": "Ringing your phone"}
         if call.child_status is None:
             if any(event.kind == "screen.accepted" for event in call.events):
                 return {"code": "ringing_candidate", "text": f"Ringing {name}"}
             return {"code": "screening", "text": "Waiting for you to press 1"}
-        if call.child_status == "in-progress":
+        if call.child_status == CallStatus.IN_PROGRESS:
             return {"code": "talking", "text": f"Talking with {name}"}
         return {"code": "keying_outcome", "text": "Key in the outcome on your phone"}
-    if call.status == "in-progress":
+    if call.status == CallStatus.IN_PROGRESS:
         return {"code": "in_progress", "text": "Call in progress"}
     return {"code": "ringing", "text": "Ringing"}

@@ -18,6 +18,13 @@ url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
 engine = make_engine(url)
 try:
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table (a CHECK, a NOT NULL) by copying it and dropping the old
+            # one, which the rows pointing at it would refuse. Foreign keys are off while the
+            # migrations run, set before a transaction begins (SQLite ignores the pragma in
+            # one), and every reference is checked before the commit instead.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
@@ -26,5 +33,9 @@ try:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"a row of {broken[0]} points at a missing {broken[2]} row")
 finally:
     engine.dispose()

@@ -2,25 +2,41 @@
 
 from models.access import AccessRecord
 from models.base import Base, utcnow
-from models.call import ACTIVE_STATUSES, STATUS_RANK, TERMINAL_STATUSES, Call, CallEvent
+from models.call import Call, CallEvent
 from models.callback import CallbackTask
 from models.candidate import Candidate
+from models.enums import (
+    ROLES,
+    CallbackReason,
+    CallbackStatus,
+    CallStatus,
+    Direction,
+    Disposition,
+    Flow,
+    Role,
+    Stage,
+)
 from models.outcome import OutcomeCode
-from models.user import ROLES, ApiToken, User
+from models.user import ApiToken, User
 
 __all__ = [
     "AccessRecord",
-    "ACTIVE_STATUSES",
     "ROLES",
-    "STATUS_RANK",
-    "TERMINAL_STATUSES",
     "ApiToken",
     "Base",
     "Call",
     "CallEvent",
+    "CallStatus",
+    "CallbackReason",
+    "CallbackStatus",
     "CallbackTask",
     "Candidate",
+    "Direction",
+    "Disposition",
+    "Flow",
     "OutcomeCode",
+    "Role",
+    "Stage",
     "User",
     "utcnow",
 ]

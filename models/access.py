@@ -12,6 +12,9 @@ from models.base import Base, UTCDateTime, utcnow
 from models.chain import Chained
 from models.user import User
 
+IP_MAX = 45  # an IPv6 address in full, with an IPv4 tail
+USER_AGENT_MAX = 200
+
 
 class AccessRecord(Chained, Base):
     __tablename__ = "access_records"
@@ -24,7 +27,7 @@ class AccessRecord(Chained, Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(120), default="")
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    ip: Mapped[str] = mapped_column(String(45), default="")
-    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str] = mapped_column(String(IP_MAX), default="")
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
 
     user: Mapped[User] = relationship()

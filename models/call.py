@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -21,30 +20,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 from models.candidate import Candidate
 from models.chain import Chained
+from models.enums import ACTIVE_STATUSES, CallStatus, Direction, Flow, enum_check
 from models.outcome import OutcomeCode
 from models.user import User
-
-ACTIVE_STATUSES = ("queued", "initiated", "ringing", "in-progress")
-TERMINAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
-# Twilio may deliver status callbacks late or out of order; a status only ever moves forward.
-STATUS_RANK = {
-    "queued": 0,
-    "initiated": 1,
-    "ringing": 2,
-    "in-progress": 3,
-    **dict.fromkeys(TERMINAL_STATUSES, 4),
-}
 
 
 class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
-        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
-        CheckConstraint(
-            "status IN ('queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', "
-            "'no-answer', 'failed', 'canceled')",
-            name="status",
-        ),
+        enum_check("direction", Direction, "direction"),
+        enum_check("status", CallStatus, "status"),
+        enum_check("flow", Flow, "flow"),
         # The log is read newest-first in keyset pages on (created_at, id), across everyone or
         # narrowed to one recruiter or candidate; each index serves one of those walks.
         Index("ix_calls_created_at_id", "created_at", "id"),
@@ -54,7 +40,7 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(8))
-    # Which call flow this is: one-click, dial-in, candidate, decision, unknown-caller.
+    # Which call flow this is (models.enums.Flow); a one-click call to a candidate has none.
     flow: Mapped[str | None] = mapped_column(String(20))
     recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
@@ -64,9 +50,10 @@ class Call(Base):
     # The recruiter's (outbound) or caller's (inbound) leg, and the leg our <Dial> created.
     parent_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     child_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12), default=CallStatus.QUEUED.value)
     child_status: Mapped[str | None] = mapped_column(String(12))
-    # What happened, in the product's words (recruiter-no-answer, connected, voicemail...).
+    # How it went (models.enums.Disposition); no CHECK: a dial status Twilio adds one day is
+    # kept as "candidate-<status>" rather than refused.
     disposition: Mapped[str | None] = mapped_column(String(40))
     # Set to recruiter_id while the call is live: a unique column is the one-live-call-per-recruiter
     # lock that holds even when two clicks race past the application's own check.

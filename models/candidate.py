@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     String,
@@ -18,10 +17,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from models.base import Base, UTCDateTime, utcnow
+from models.enums import STAGES, Stage, enum_check
 from models.phone import normalize_phone
 from models.user import User
 
-STAGES = ("applied", "screening", "interviewing", "offer", "hired", "not_selected", "withdrawn")
 CODE_LENGTH = 6
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -33,11 +32,7 @@ SOURCE_MAX = 40
 class Candidate(Base):
     __tablename__ = "candidates"
     __table_args__ = (
-        CheckConstraint(
-            "stage IN ('applied', 'screening', 'interviewing', 'offer', 'hired', "
-            "'not_selected', 'withdrawn')",
-            name="stage",
-        ),
+        enum_check("stage", Stage, "stage"),
         # An ATS's key is unique within that ATS; rows without one never collide (NULLs).
         UniqueConstraint("source", "external_id", name="uq_candidates_source_external_id"),
         # "Not called in N days" and the sort by last contact walk this.
@@ -51,7 +46,7 @@ class Candidate(Base):
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    stage: Mapped[str] = mapped_column(String(20), default="applied")
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.APPLIED.value)
     do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
     do_not_call_reason: Mapped[str | None] = mapped_column(String(REASON_MAX))
     # Keyed in on a phone keypad by a recruiter dialling in, so digits only.

@@ -11,10 +11,10 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, String, event, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import BigInteger, ColumnDefault, String, event, select, text
+from sqlalchemy.orm import Mapped, Session, class_mapper, mapped_column
 
 GENESIS = "0" * 64
 
@@ -27,6 +27,8 @@ class Chained:
     # Fields added after rows were first sealed: hashed only when set, so every row sealed
     # before they existed keeps its hash, and setting one on an old row still breaks it.
     __chain_optional__: ClassVar[tuple[str, ...]] = ()
+    if TYPE_CHECKING:  # given by the model class the mixin is part of
+        __tablename__: str
 
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -60,7 +62,7 @@ def _plain(value: Any) -> Any:
 
 @event.listens_for(Session, "before_flush")
 def _seal_new_rows(session: Session, _ctx: object, _instances: object) -> None:
-    pending: dict[type, list[Chained]] = {}
+    pending: dict[type[Chained], list[Chained]] = {}
     for obj in session.new:
         if isinstance(obj, Chained):
             pending.setdefault(type(obj), []).append(obj)
@@ -71,7 +73,7 @@ def _seal_new_rows(session: Session, _ctx: object, _instances: object) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": cls.__chain_lock__})
         with session.no_autoflush:
             head = session.execute(
-                select(cls.seq, cls.hash).order_by(cls.seq.desc()).limit(1)  # type: ignore[attr-defined]
+                select(cls.seq, cls.hash).order_by(cls.seq.desc()).limit(1)
             ).first()
         seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         for row in rows:
@@ -85,10 +87,10 @@ def _seal_new_rows(session: Session, _ctx: object, _instances: object) -> None:
 
 def _apply_column_defaults(row: Chained) -> None:
     """Python-side defaults fire at INSERT, after sealing; the hash must see the stored values."""
-    columns = row.__table__.c  # type: ignore[attr-defined]
+    columns = class_mapper(type(row)).columns
     for name in row.__chain_fields__:
         default = columns[name].default
-        if getattr(row, name) is None and default is not None:
+        if getattr(row, name) is None and isinstance(default, ColumnDefault):
             setattr(row, name, default.arg(None) if default.is_callable else default.arg)
 
 
@@ -107,7 +109,7 @@ class ChainReport:
 
 def verify_chain(session: Session, cls: type[Chained], batch: int = 1000) -> ChainReport:
     """Walk the chain in seq order; the first row whose links or content do not hold is named."""
-    table = cls.__tablename__  # type: ignore[attr-defined]
+    table = cls.__tablename__
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for row in _rows(session, cls, batch):
         if row.seq != expected_seq:
@@ -129,7 +131,7 @@ def _rows(session: Session, cls: type[Chained], batch: int) -> Iterator[Chained]
     last = 0
     while True:
         chunk: Iterable[Chained] = session.scalars(
-            select(cls).where(cls.seq > last).order_by(cls.seq).limit(batch)  # type: ignore[attr-defined]
+            select(cls).where(cls.seq > last).order_by(cls.seq).limit(batch)
         ).all()
         chunk = list(chunk)
         if not chunk:

@@ -43,7 +43,9 @@ def parse_e164(e164: str) -> phonenumbers.PhoneNumber:
 
 
 def mask_phone(e164: str | None) -> str:
-    """+14155550123 -> +1415***0123: enough to tell numbers apart, not enough to dial."""
+    """+14155550123 -> +*******0123, wherever a number is masked (logs, exports, someone
+    else's candidate): the last four digits tell numbers apart; the rest is starred, so
+    nobody can dial it or place it."""
     if not e164:
         return ""
-    return e164[:5] + "*" * max(0, len(e164) - 9) + e164[-4:]
+    return "+" + "*" * max(0, len(e164) - 5) + e164[-4:]

@@ -6,14 +6,14 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import Base, UTCDateTime, utcnow
+from models.enums import ROLES, Role, enum_check
 from models.phone import normalize_phone
 
-ROLES = ("recruiter", "auditor", "admin")
 # werkzeug's default, deliberately slow. Under TESTING scrypt would be most of the suite's time,
 # so tests hash cheaply; every hash names its method, so hashes of either kind keep verifying.
 SECURE_PASSWORD_METHOD = "scrypt"
@@ -29,7 +29,7 @@ def use_testing_password_method(testing: bool) -> None:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('recruiter', 'auditor', 'admin')", name="role"),)
+    __table_args__ = (enum_check("role", Role, "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -80,7 +80,9 @@ class User(Base):
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     # Flask-Login's user protocol, spelled out rather than mixed in so is_active stays a column.
     @property

@@ -147,7 +147,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return None
 
     @app.post(f"{api}/Calls.json")
-    def create_call(account_sid: str):  # type: ignore[no-untyped-def]
+    def create_call(account_sid: str):
         if (refused := check_account(account_sid)) is not None:
             return refused
         form = request.form
@@ -189,14 +189,14 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return jsonify(call_resource(sim, leg)), 201
 
     @app.get(f"{api}/Calls.json")
-    def list_calls(account_sid: str):  # type: ignore[no-untyped-def]
+    def list_calls(account_sid: str):
         if (refused := check_account(account_sid)) is not None:
             return refused
         calls = [call_resource(sim, leg) for leg in reversed(sim.legs())]
         return jsonify({"calls": calls, "page": 0, "page_size": len(calls), "next_page_uri": None})
 
     @app.route(f"{api}/Calls/<call_sid>.json", methods=["GET", "POST"])
-    def call(account_sid: str, call_sid: str):  # type: ignore[no-untyped-def]
+    def call(account_sid: str, call_sid: str):
         if (refused := check_account(account_sid)) is not None:
             return refused
         try:
@@ -225,7 +225,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return jsonify(call_resource(sim, leg))
 
     @app.get(f"{api}/Recordings/<name>")
-    def recording(account_sid: str, name: str):  # type: ignore[no-untyped-def]
+    def recording(account_sid: str, name: str):
         if (refused := check_account(account_sid)) is not None:
             return refused
         matched = RECORDING_NAME.match(name)
@@ -256,12 +256,12 @@ def create_simulator_app(sim: Simulator) -> Flask:
 
     # Control API: what a test or a developer does with the phones. -----------------------
 
-    def done(payload: dict[str, Any], status: int = 200):  # type: ignore[no-untyped-def]
+    def done(payload: dict[str, Any], status: int = 200):
         if request.is_json:
             return jsonify(payload), status
         return redirect(url_for("index"))
 
-    def refused(message: str, status: int):  # type: ignore[no-untyped-def]
+    def refused(message: str, status: int):
         if request.is_json:
             return jsonify({"error": message}), status
         return redirect(url_for("index", error=message.splitlines()[0]))
@@ -272,7 +272,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return request.form.to_dict()
 
     @app.post("/control/calls")
-    def control_incoming():  # type: ignore[no-untyped-def]
+    def control_incoming():
         body = data()
         from_, to = str(body.get("from", "")).strip(), str(body.get("to", "")).strip()
         if not from_ or not to:
@@ -284,18 +284,18 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return done({"sid": sid}, 201)
 
     @app.get("/control/calls")
-    def control_list():  # type: ignore[no-untyped-def]
+    def control_list():
         return jsonify({"calls": [leg_json(sim, leg) for leg in sim.legs()]})
 
     @app.get("/control/calls/<sid>")
-    def control_show(sid: str):  # type: ignore[no-untyped-def]
+    def control_show(sid: str):
         try:
             return jsonify(leg_json(sim, sim.leg(sid)))
         except SimulatorError as exc:
             return jsonify({"error": str(exc).splitlines()[0]}), 404
 
     @app.get("/control/requests")
-    def control_requests():  # type: ignore[no-untyped-def]
+    def control_requests():
         return jsonify(
             {
                 "requests": [
@@ -315,7 +315,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
         )
 
     @app.post("/control/calls/<sid>/<action>")
-    def control_action(sid: str, action: str):  # type: ignore[no-untyped-def]
+    def control_action(sid: str, action: str):
         body = data()
         try:
             if action == "answer":
@@ -350,7 +350,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
         return done({"sid": sid, "action": action})
 
     @app.get("/")
-    def index():  # type: ignore[no-untyped-def]
+    def index():
         legs = sim.legs()
         return render_template(
             "dev.html",

@@ -671,7 +671,7 @@ class Simulator:
             self._end_bridge(leg, parent)
             if interrupt is not None and interrupt[0] == "redirect":
                 leg.interrupt = None
-                url, method, twiml = interrupt[1]  # type: ignore[misc]
+                url, method, twiml = interrupt[1]
             else:
                 return
         start = (
@@ -883,7 +883,7 @@ class Simulator:
         leg.interrupt = None
         leg.waiting_for, leg.prompt = None, None
         leg.inbox.clear()
-        url, method, twiml = interrupt[1]  # type: ignore[misc]
+        url, method, twiml = interrupt[1]
         if twiml is not None:
             raise _InlineSignal(_Doc(url or "", self._parse(twiml)[0] or []))
         raise _RedirectSignal(url, method)
@@ -999,7 +999,7 @@ class Simulator:
         kind, value = self._await(leg, "recording", None)
         if kind == "silence":
             return None  # no audio: Twilio skips the action and goes on with the next verb
-        seconds, key, hang_up = value  # type: ignore[misc]
+        seconds, key, hang_up = value
         if key is not None and key not in finish_on_key:
             self._error(f"{leg.sid}: record() finish_key {key!r} is not in finishOnKey")
         duration = min(int(seconds), max_length)

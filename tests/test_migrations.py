@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, select, text
 
 from ivr.migrate import alembic_config
 from models import Base
@@ -37,6 +39,32 @@ def test_models_match_the_migrated_schema(database_url):
     engine.dispose()
 
     assert diff == []
+
+
+def _allowed(sql: str) -> set[str]:
+    """The quoted values of an IN check, however the database spells it back."""
+    return set(re.findall(r"'([^']*)'", sql))
+
+
+def test_the_migrated_checks_allow_what_the_models_enumerations_allow(database_url):
+    declared = {
+        str(constraint.name): _allowed(str(constraint.sqltext))
+        for table in Base.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
+    engine = create_engine(database_url)
+
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        migrated = {
+            check["name"]: _allowed(check["sqltext"])
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        }
+    engine.dispose()
+
+    assert migrated == declared
 
 
 def test_downgrade_to_empty_and_back_up(database_url):

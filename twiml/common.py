@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
 
 
-def say(response: VoiceResponse | object, text: str) -> None:
-    response.say(text, **VOICE)  # type: ignore[attr-defined]
+def say(response: TwiML, text: str) -> None:
+    """`text` in the one voice every caller hears, into a response or a verb (a Gather)."""
+    response.say(text, **VOICE)
 
 
 def apology() -> VoiceResponse:

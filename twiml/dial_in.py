@@ -25,15 +25,25 @@ NOTES = {
 
 
 class Note(Protocol):
-    kind: str  # one of NOTES
-    name: str | None
-    digits: str
+    @property
+    def kind(self) -> str: ...  # one of NOTES
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def digits(self) -> str: ...
 
 
 class Waiting(Protocol):
-    caller: str | None  # None: an unknown caller
-    waited: timedelta
-    recording_url: str | None
+    @property
+    def caller(self) -> str | None: ...  # None: an unknown caller
+
+    @property
+    def waited(self) -> timedelta: ...
+
+    @property
+    def recording_url(self) -> str | None: ...
 
 
 def note(said: Note | None) -> str:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from flask import request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ivr.api import bp
 from ivr.db import get_session
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from ivr.security import api_auth, api_error
 from ivr.serialize import iso
-from models import AccessRecord
+from models import AccessRecord, Role
 from models.base import MAX_ID
 
-MAX_LIMIT = 200
+MAX_LIMIT = MAX_PAGE_SIZE
 
 
 @bp.get("/access-records")
-@api_auth("admin")
-def list_access_records():  # type: ignore[no-untyped-def]
-    before, limit = request.args.get("before", ""), request.args.get("limit", "50")
+@api_auth(Role.ADMIN)
+def list_access_records() -> ResponseReturnValue:
+    before, limit = request.args.get("before", ""), request.args.get("limit", str(PAGE_SIZE))
     if before and not (before.isdigit() and len(before) <= 10 and 1 <= int(before) <= MAX_ID):
         return api_error(400, "before must be the id of an access record", field="before")
     if not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):

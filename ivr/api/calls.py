@@ -3,26 +3,26 @@ its timeline, correct an outcome."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, request
+from flask import g, request
+from flask.typing import ResponseReturnValue
 
 from ivr import calllog
 from ivr.api import bp
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import CallRefused
 from ivr.db import get_session
-from ivr.permissions import can_read_call
 from ivr.placement import place_outbound_call
 from ivr.security import api_auth, api_error, json_object
 from ivr.serialize import call_json, event_json
-from models import Call, User
+from models import Role
 from models.base import MAX_ID
 
-READERS = ("recruiter", "auditor")
+READERS = (Role.RECRUITER, Role.AUDITOR)
 
 
 @bp.post("/calls")
-@api_auth("recruiter")
-def create_call():  # type: ignore[no-untyped-def]
+@api_auth(Role.RECRUITER)
+def create_call() -> ResponseReturnValue:
     body = json_object('{"candidate_id": 12}')
     candidate_id = body.get("candidate_id")
     if isinstance(candidate_id, bool) or not isinstance(candidate_id, int) or candidate_id < 1:
@@ -39,16 +39,16 @@ def create_call():  # type: ignore[no-untyped-def]
 
 @bp.get("/calls")
 @api_auth(*READERS)
-def list_calls():  # type: ignore[no-untyped-def]
+def list_calls() -> ResponseReturnValue:
     try:
         flt = calllog.CallFilter.from_args(request.args)
         limit = calllog.parse_limit(request.args.get("limit"))
-        session = get_session()
-        page = calllog.page_of_calls(session, g.api_user, flt, request.args.get("cursor"), limit)
+        page = calllog.page_of_calls(
+            get_session(), g.api_user, flt, request.args.get("cursor"), limit
+        )
     except calllog.FilterError as bad:
         return api_error(400, str(bad), field=bad.field)
-    if calllog.record_access(session, g.api_user, "api.calls.list", filters=flt.as_args()):
-        session.commit()
+    calllog.record_read(g.api_user, "api.calls.list", filters=flt.as_args())
     return {
         "calls": [call_json(call) for call in page.calls],
         "next_cursor": page.next_cursor,
@@ -58,51 +58,27 @@ def list_calls():  # type: ignore[no-untyped-def]
 
 @bp.get("/calls.csv")
 @api_auth(*READERS)
-def export_calls():  # type: ignore[no-untyped-def]
-    try:
-        flt = calllog.CallFilter.from_args(request.args)
-    except calllog.FilterError as bad:
-        return api_error(400, str(bad), field=bad.field)
-    return csv_response(g.api_user, flt, "api.calls.export")
-
-
-def csv_response(user: User, flt: calllog.CallFilter, action: str) -> Response:
-    """Record the export first (committed), then stream the rows as they are read."""
-    session = get_session()
-    if calllog.record_access(session, user, action, filters=flt.as_args()):
-        session.commit()
-    mask = current_app.config["IVR_SETTINGS"].mask_phone_numbers_in_exports
-    # The stream has a session of its own, closed when the last row is out: the request's
-    # session is torn down with the request, which may come before the body is sent.
-    # It connects only once the first row is asked for (only user.id and user.role are read).
-    stream_session = current_app.extensions["db_sessionmaker"]()
-    rows = calllog.export_rows(stream_session, user, flt, mask=mask)
-    return Response(
-        rows,
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
-    )
+def export_calls() -> ResponseReturnValue:
+    return calllog.csv_response(g.api_user, request.args, "api.calls.export")
 
 
 @bp.get("/calls/<id:call_id>")
 @api_auth(*READERS)
-def get_call(call_id: int):  # type: ignore[no-untyped-def]
-    session = get_session()
-    call = session.get(Call, call_id)
-    if call is None or not can_read_call(g.api_user, call):
+def get_call(call_id: int) -> ResponseReturnValue:
+    call = calllog.readable_call(get_session(), g.api_user, call_id)
+    if call is None:
         return api_error(404, "no such call")
-    if calllog.record_access(session, g.api_user, "api.calls.read", target=f"call:{call.id}"):
-        session.commit()
+    calllog.record_read(g.api_user, "api.calls.read", target=f"call:{call.id}")
     return call_json(call, events=True)
 
 
 @bp.post("/calls/<id:call_id>/outcome-corrections")
-@api_auth("recruiter")
-def create_outcome_correction(call_id: int):  # type: ignore[no-untyped-def]
+@api_auth(Role.RECRUITER)
+def create_outcome_correction(call_id: int) -> ResponseReturnValue:
     body = json_object('{"digit": "3", "reason": "..."}')
     session = get_session()
-    call = session.get(Call, call_id)
-    if call is None or not can_read_call(g.api_user, call):
+    call = calllog.readable_call(session, g.api_user, call_id)
+    if call is None:
         return api_error(404, "no such call")
     try:
         event = correct_outcome(session, call, g.api_user, body.get("digit"), body.get("reason"))

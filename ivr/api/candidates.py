@@ -16,15 +16,16 @@ from ivr.candidates.records import CandidateError, Rules
 from ivr.candidates.search import CandidateFilter, SearchError, page_of_candidates, parse_limit
 from ivr.candidates.timeline import candidate_timeline, stage_history
 from ivr.clock import now
+from ivr.config import settings
 from ivr.db import get_session
-from ivr.permissions import can_open_candidate, can_read_call
-from ivr.security import api_auth, api_error, json_object, settings
+from ivr.permissions import can_open_candidate
+from ivr.security import api_auth, api_error, json_object
 from ivr.serialize import candidate_json, event_json
-from models import Call, Candidate
+from models import Call, Candidate, Role
 from models.candidate import EXTERNAL_ID_MAX, SOURCE_MAX
 
-READERS = ("recruiter", "auditor", "admin")
-WRITERS = ("recruiter", "admin")
+READERS = tuple(Role)
+WRITERS = (Role.RECRUITER, Role.ADMIN)
 VIA = "api"
 BY_EXTERNAL_ID = (
     f"/candidates/by-external-id/<string(maxlength={SOURCE_MAX}):source>"
@@ -61,7 +62,7 @@ def _location(candidate: Candidate) -> dict[str, str]:
 
 @bp.post("/candidates")
 @api_auth(*WRITERS)
-def create_candidate():  # type: ignore[no-untyped-def]
+def create_candidate() -> ResponseReturnValue:
     body = json_object('{"name": "Jane Doe", "phone": "..."}')
     session, rules = get_session(), _rules()
     try:
@@ -75,7 +76,7 @@ def create_candidate():  # type: ignore[no-untyped-def]
 
 @bp.get("/candidates")
 @api_auth(*READERS)
-def list_candidates():  # type: ignore[no-untyped-def]
+def list_candidates() -> ResponseReturnValue:
     session = get_session()
     try:
         flt = CandidateFilter.from_args(request.args)
@@ -85,8 +86,7 @@ def list_candidates():  # type: ignore[no-untyped-def]
         )
     except SearchError as bad:
         return api_error(400, str(bad), field=bad.field)
-    if calllog.record_access(session, g.api_user, "api.candidates.list", filters=flt.as_args()):
-        session.commit()
+    calllog.record_read(g.api_user, "api.candidates.list", filters=flt.as_args())
     moment = now()
     return {
         "candidates": [candidate_json(candidate, moment) for candidate in page.candidates],
@@ -97,14 +97,12 @@ def list_candidates():  # type: ignore[no-untyped-def]
 
 @bp.get("/candidates/<id:candidate_id>")
 @api_auth(*READERS)
-def get_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+def get_candidate(candidate_id: int) -> ResponseReturnValue:
     candidate = _readable(candidate_id)
     if candidate is None:
         return api_error(404, "no such candidate")
     session = get_session()
-    target = f"candidate:{candidate.id}"
-    if calllog.record_access(session, g.api_user, "api.candidates.read", target=target):
-        session.commit()
+    calllog.record_read(g.api_user, "api.candidates.read", target=f"candidate:{candidate.id}")
     return candidate_json(
         candidate,
         now(),
@@ -115,7 +113,7 @@ def get_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 
 @bp.patch("/candidates/<id:candidate_id>")
 @api_auth(*WRITERS)
-def update_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+def update_candidate(candidate_id: int) -> ResponseReturnValue:
     body = json_object('{"stage": "screening"}')
     candidate = _readable(candidate_id)
     if candidate is None:
@@ -132,7 +130,7 @@ def update_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 
 @bp.put(BY_EXTERNAL_ID)
 @api_auth(*WRITERS)
-def upsert_candidate(source: str, external_id: str):  # type: ignore[no-untyped-def]
+def upsert_candidate(source: str, external_id: str) -> ResponseReturnValue:
     """An ATS's sync: the record it knows by (source, external_id), created or brought up to
     date; sending the same record again changes nothing."""
     body = json_object('{"name": "Jane Doe", "phone": "..."}')
@@ -158,31 +156,33 @@ def upsert_candidate(source: str, external_id: str):  # type: ignore[no-untyped-
 
 
 @bp.post("/candidates/<id:candidate_id>/notes")
-@api_auth("recruiter")
-def create_candidate_note(candidate_id: int):  # type: ignore[no-untyped-def]
+@api_auth(Role.RECRUITER)
+def create_candidate_note(candidate_id: int) -> ResponseReturnValue:
     body = json_object('{"text": "Prefers mornings"}')
     candidate = _readable(candidate_id)
     if candidate is None:
         return api_error(404, "no such candidate")
-    session = get_session()
-    try:
-        event = records.add_note(session, g.api_user, body.get("text"), candidate=candidate)
-    except CandidateError as refused:
-        return _refused(refused)
-    session.commit()
-    return event_json(event), 201
+    return _add_note(body, candidate=candidate)
 
 
 @bp.post("/calls/<id:call_id>/notes")
-@api_auth("recruiter")
-def create_call_note(call_id: int):  # type: ignore[no-untyped-def]
+@api_auth(Role.RECRUITER)
+def create_call_note(call_id: int) -> ResponseReturnValue:
     body = json_object('{"text": "Call back after 5"}')
-    session = get_session()
-    call = session.get(Call, call_id)
-    if call is None or not can_read_call(g.api_user, call):
+    call = calllog.readable_call(get_session(), g.api_user, call_id)
+    if call is None:
         return api_error(404, "no such call")
+    return _add_note(body, call=call)
+
+
+def _add_note(
+    body: dict[str, Any], *, candidate: Candidate | None = None, call: Call | None = None
+) -> ResponseReturnValue:
+    session = get_session()
     try:
-        event = records.add_note(session, g.api_user, body.get("text"), call=call)
+        event = records.add_note(
+            session, g.api_user, body.get("text"), candidate=candidate, call=call
+        )
     except CandidateError as refused:
         return _refused(refused)
     session.commit()

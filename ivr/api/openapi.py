@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.typing import ResponseReturnValue
+
 from ivr.api import bp
-from ivr.calllog import DIRECTIONS
+from ivr.calllog import DIRECTIONS, STATUSES
 from ivr.candidates.records import NOTE_MAX
-from ivr.candidates.search import MAX_DAYS, MAX_PAGE_SIZE, MAX_QUERY, PAGE_SIZE, SCOPES, SORTS
+from ivr.candidates.search import MAX_DAYS, MAX_QUERY, SCOPES, SORTS
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from ivr.words import LIVE_STATE_CODES
 from models.base import MAX_ID
-from models.call import STATUS_RANK
-from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX, STAGES
+from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX
+from models.enums import STAGES
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +43,11 @@ def _json(description: str, ref: str) -> dict[str, Any]:
     }
 
 
+LIMIT: dict[str, Any] = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+}
 UNAUTHORIZED = _error("No bearer token, or the token is invalid or revoked.")
 FORBIDDEN = _error("The token's user has a role this endpoint is not for.")
 BAD_REQUEST = _error("A parameter cannot be used; `field` names it.")
@@ -60,7 +68,7 @@ CALL_FILTERS: list[dict[str, Any]] = [
     {"name": "recruiter_id", "in": "query", "schema": ID},
     {"name": "candidate_id", "in": "query", "schema": ID},
     {"name": "direction", "in": "query", "schema": {"type": "string", "enum": list(DIRECTIONS)}},
-    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_RANK)}},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
     {
         "name": "outcome",
         "in": "query",
@@ -81,7 +89,7 @@ CALL_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": INT,
         "direction": {"type": "string", "enum": ["outbound", "inbound"]},
-        "status": {"type": "string", "enum": list(STATUS_RANK)},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "disposition": _nullable(STR),
         "candidate_id": _nullable(INT),
         "candidate_name": _nullable(STR),
@@ -419,6 +427,27 @@ def _created(description: str, ref: str) -> dict[str, Any]:
     }
 
 
+def _note_post(
+    summary: str, parameter: dict[str, Any], not_found: dict[str, Any]
+) -> dict[str, Any]:
+    """A recruiter's note on what the path names (a candidate, a call)."""
+    return {
+        "post": {
+            "summary": summary,
+            "x-roles": ["recruiter"],
+            "parameters": [parameter],
+            "requestBody": _body({"$ref": "#/components/schemas/Note"}),
+            "responses": {
+                "201": _json("The note, as a chained event.", "Event"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "404": not_found,
+            },
+        }
+    }
+
+
 CANDIDATE_PATHS: dict[str, Any] = {
     "/candidates": {
         "get": {
@@ -430,16 +459,7 @@ CANDIDATE_PATHS: dict[str, Any] = {
             "parameters": [
                 *CANDIDATE_FILTERS,
                 {"name": "cursor", "in": "query", "schema": STR},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PAGE_SIZE,
-                        "default": PAGE_SIZE,
-                    },
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of candidates.", "CandidatePage"),
@@ -515,37 +535,16 @@ CANDIDATE_PATHS: dict[str, Any] = {
             },
         }
     },
-    "/candidates/{candidate_id}/notes": {
-        "post": {
-            "summary": "A note on one of the recruiter's candidates; on its timeline.",
-            "x-roles": ["recruiter"],
-            "parameters": [CANDIDATE_ID],
-            "requestBody": _body({"$ref": "#/components/schemas/Note"}),
-            "responses": {
-                "201": _json("The note, as a chained event.", "Event"),
-                "400": BAD_REQUEST,
-                "401": UNAUTHORIZED,
-                "403": FORBIDDEN,
-                "404": CANDIDATE_NOT_FOUND,
-            },
-        }
-    },
-    "/calls/{call_id}/notes": {
-        "post": {
-            "summary": "A note on a call the recruiter may read; on the call and the "
-            "candidate's timeline.",
-            "x-roles": ["recruiter"],
-            "parameters": [CALL_ID],
-            "requestBody": _body({"$ref": "#/components/schemas/Note"}),
-            "responses": {
-                "201": _json("The note, as a chained event.", "Event"),
-                "400": BAD_REQUEST,
-                "401": UNAUTHORIZED,
-                "403": FORBIDDEN,
-                "404": _error("No such call, or not one this user may read."),
-            },
-        }
-    },
+    "/candidates/{candidate_id}/notes": _note_post(
+        "A note on one of the recruiter's candidates; on its timeline.",
+        CANDIDATE_ID,
+        CANDIDATE_NOT_FOUND,
+    ),
+    "/calls/{call_id}/notes": _note_post(
+        "A note on a call the recruiter may read; on the call and the candidate's timeline.",
+        CALL_ID,
+        _error("No such call, or not one this user may read."),
+    ),
 }
 
 PATHS: dict[str, Any] = {
@@ -607,11 +606,7 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 *CALL_FILTERS,
                 {"name": "cursor", "in": "query", "schema": STR},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of calls.", "CallPage"),
@@ -623,19 +618,14 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "One-click call: ring the recruiter, then bridge them to the candidate.",
             "x-roles": ["recruiter"],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["candidate_id"],
-                            "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
-                            "description": "An id above 2**31-1 names no candidate (404).",
-                        }
-                    }
-                },
-            },
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["candidate_id"],
+                    "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
+                    "description": "An id above 2**31-1 names no candidate (404).",
+                }
+            ),
             "responses": {
                 "201": _json("The call, ringing the recruiter's phone.", "Call"),
                 "400": BAD_REQUEST,
@@ -681,21 +671,16 @@ PATHS: dict[str, Any] = {
             "summary": "Correct a call's outcome; the original stays in the timeline.",
             "x-roles": ["recruiter"],
             "parameters": [CALL_ID],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["digit", "reason"],
-                            "properties": {
-                                "digit": {"type": "string", "pattern": "^[0-9]$"},
-                                "reason": {"type": "string", "minLength": 1, "maxLength": 500},
-                            },
-                        }
-                    }
-                },
-            },
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["digit", "reason"],
+                    "properties": {
+                        "digit": {"type": "string", "pattern": "^[0-9]$"},
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                    },
+                }
+            ),
             "responses": {
                 "201": _json("The correction event and the call as it now stands.", "Correction"),
                 "400": BAD_REQUEST,
@@ -713,11 +698,7 @@ PATHS: dict[str, Any] = {
             "x-roles": ["admin"],
             "parameters": [
                 {"name": "before", "in": "query", "schema": ID},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
+                LIMIT,
             ],
             "responses": {
                 "200": _json("A page of access records.", "AccessRecordPage"),
@@ -750,5 +731,5 @@ DOCUMENT: dict[str, Any] = {
 
 
 @bp.get("/openapi.json")
-def openapi_document():  # type: ignore[no-untyped-def]
+def openapi_document() -> ResponseReturnValue:
     return DOCUMENT

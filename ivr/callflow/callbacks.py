@@ -10,8 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.callflow.events import record_event
-from ivr.permissions import can_work_callback
-from models import Call, CallbackTask, Candidate, User, utcnow
+from ivr.permissions import can_work_callback, may_take_callbacks, workable_callbacks
+from models import (
+    Call,
+    CallbackReason,
+    CallbackStatus,
+    CallbackTask,
+    Candidate,
+    Direction,
+    Flow,
+    User,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +35,7 @@ def last_caller(session: Session, candidate: Candidate, exclude_call_id: int) ->
         .join(Call, Call.recruiter_id == User.id)
         .where(
             Call.candidate_id == candidate.id,
-            Call.direction == "outbound",
+            Call.direction == Direction.OUTBOUND,
             Call.id != exclude_call_id,
         )
         .order_by(Call.id.desc())
@@ -40,29 +50,35 @@ def assignee(session: Session, call: Call) -> User | None:
     return last_caller(session, call.candidate, exclude_call_id=call.id) or call.candidate.owner
 
 
+def callback_for(session: Session, call: Call) -> CallbackTask | None:
+    """The callback task a voicemail became, if it is one."""
+    return session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
+
+
 def ensure_callback_task(session: Session, call: Call) -> CallbackTask:
     """The voicemail's callback task, created once."""
-    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
+    task = callback_for(session, call)
     if task is not None:
         return task
     owner = assignee(session, call)
     if call.recruiter_id is None and owner is not None:
         call.recruiter_id = owner.id
+    offer = call.flow == Flow.DECISION
     task = CallbackTask(
         voicemail_call_id=call.id,
         candidate_id=call.candidate_id,
         recruiter_id=owner.id if owner else None,
         caller_number=call.candidate_number,
-        reason="offer answer" if call.flow == "decision" else "voicemail",
+        reason=CallbackReason.OFFER_ANSWER if offer else CallbackReason.VOICEMAIL,
     )
     try:
         # The <Record> action and the recording callback can race to create the task.
         with session.begin_nested():
             session.add(task)
     except IntegrityError:
-        return session.scalars(
-            select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id)
-        ).one()
+        raced = callback_for(session, call)
+        assert raced is not None  # the other writer's task is why this one could not be added
+        return raced
     record_event(
         session,
         call,
@@ -75,12 +91,9 @@ def ensure_callback_task(session: Session, call: Call) -> CallbackTask:
 
 def open_callbacks(session: Session, recruiter: User) -> list[CallbackTask]:
     """The recruiter's waiting callbacks, oldest first, with the team's unassigned ones."""
-    mine_or_the_teams = or_(
-        CallbackTask.recruiter_id == recruiter.id, CallbackTask.recruiter_id.is_(None)
-    )
     waiting = (
         select(CallbackTask)
-        .where(CallbackTask.status == "open", mine_or_the_teams)
+        .where(CallbackTask.status == CallbackStatus.OPEN, workable_callbacks(recruiter))
         .order_by(CallbackTask.created_at, CallbackTask.id)
     )
     return list(session.scalars(waiting))
@@ -92,10 +105,12 @@ def close_callbacks(session: Session, call: Call) -> list[CallbackTask]:
     if call.candidate_id is not None:
         clauses.append(CallbackTask.candidate_id == call.candidate_id)
     tasks = list(
-        session.scalars(select(CallbackTask).where(CallbackTask.status == "open", or_(*clauses)))
+        session.scalars(
+            select(CallbackTask).where(CallbackTask.status == CallbackStatus.OPEN, or_(*clauses))
+        )
     )
     for task in tasks:
-        task.status = "done"
+        task.status = CallbackStatus.DONE
         task.done_at = utcnow()
         task.done_by_call_id = call.id
         record_event(
@@ -134,7 +149,7 @@ def parse_reason(value: object, *, required: bool) -> str | None:
 def _check(actor: User, task: CallbackTask) -> None:
     if not can_work_callback(actor, task):
         raise CallbackRefused("this callback waits for another recruiter", 403)
-    if task.status != "open":
+    if task.status != CallbackStatus.OPEN:
         raise CallbackRefused("this callback is already done", 409)
 
 
@@ -142,7 +157,7 @@ def mark_done(session: Session, task: CallbackTask, actor: User, reason: object)
     """Done without a call from here: the recruiter reached them another way, or need not."""
     _check(actor, task)
     why = parse_reason(reason, required=False)
-    task.status = "done"
+    task.status = CallbackStatus.DONE
     task.done_at = utcnow()
     record_event(
         session,
@@ -159,7 +174,7 @@ def reassign(
 ) -> None:
     """Hand the callback to another active recruiter, saying why."""
     _check(actor, task)
-    if to is None or to.role != "recruiter" or not to.is_active:
+    if to is None or not may_take_callbacks(to):
         raise CallbackRefused("choose an active recruiter", 400, "recruiter_id")
     if to.id == task.recruiter_id:
         raise CallbackRefused(f"this callback already waits for {to.name}", 400, "recruiter_id")

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from ivr.callflow.events import record_change, record_event
 from ivr.callflow.outbound import apply_outcome_effects
+from ivr.permissions import can_correct_outcome
 from models import Call, CallEvent, OutcomeCode, User, utcnow
-from models.candidate import STAGES
+from models.enums import STAGES
 
 MAX_REASON = 500
 
@@ -26,7 +27,7 @@ def correct_outcome(
     session: Session, call: Call, user: User, digit: object, reason: object
 ) -> CallEvent:
     """Only the recruiter whose call it is may correct it; the caller checks they can see it."""
-    if user.role != "recruiter" or call.recruiter_id != user.id:
+    if not can_correct_outcome(user, call):
         raise CorrectionRefused(403, "only the recruiter who made the call can correct its outcome")
     if call.is_active:
         raise CorrectionRefused(409, "the call is still live; key the outcome in on the phone")

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_webhook
 from ivr.callflow.presence import is_busy
-from models import Call, CallbackTask, Candidate, User
+from ivr.permissions import owns_candidate
+from models import Call, CallbackStatus, CallbackTask, Candidate, User
 from twiml.dial_in import note as spoken
 
 MAX_CODE_PROMPTS = 3
@@ -118,7 +119,7 @@ def choose_candidate_by_code(
         note = Note(Said.NO_CODE)
     elif candidate is None:
         note = Note(Said.UNKNOWN_CODE, digits=digits)
-    elif recruiter is None or candidate.owner_id != recruiter.id:
+    elif recruiter is None or not owns_candidate(recruiter, candidate):
         note, candidate = Note(Said.NOT_YOURS), None
     elif candidate.do_not_call:
         note, candidate = Note(Said.CODE_DO_NOT_CALL, name=candidate.name), None
@@ -158,7 +159,7 @@ def choose_callback(
     record_webhook(session, call, "dial_in.callback_choice", form,
                    detail={"digits": digits, "task_id": task.id if task else None},
                    actor=call.recruiter)  # fmt: skip
-    if digits != "1" or task is None or task.status != "open":
+    if digits != "1" or task is None or task.status != CallbackStatus.OPEN:
         return AskForCode(1)
     candidate = task.candidate
     if candidate is not None and candidate.do_not_call:

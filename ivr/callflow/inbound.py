@@ -16,7 +16,18 @@ from ivr.callflow.dial_in import claim_line
 from ivr.callflow.events import already_recorded, record_event, record_webhook
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.outcome_call import request_outcome_call
-from models import Call, Candidate, User, utcnow
+from models import (
+    Call,
+    CallStatus,
+    Candidate,
+    Direction,
+    Disposition,
+    Flow,
+    Role,
+    Stage,
+    User,
+    utcnow,
+)
 from models.phone import InvalidPhoneNumber, mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -37,7 +48,7 @@ def identify_caller(session: Session, raw_from: str) -> Caller:
         # Withheld numbers arrive as "anonymous" or junk: an unknown caller, not an error.
         return Caller("unknown", None)
     recruiter = session.scalar(
-        select(User).where(User.phone == number, User.role == "recruiter", User.is_active)
+        select(User).where(User.phone == number, User.role == Role.RECRUITER, User.is_active)
     )
     if recruiter is not None:
         return Caller("recruiter", number, recruiter=recruiter)
@@ -57,21 +68,22 @@ def open_inbound_call(
         return existing, False
     if caller.kind == "recruiter" and caller.recruiter is not None:
         call = Call(
-            direction="outbound",
-            flow="dial-in",
+            direction=Direction.OUTBOUND,
+            flow=Flow.DIAL_IN,
             recruiter_id=caller.recruiter.id,
             recruiter_number=caller.number,
         )
     else:
         call = Call(
-            direction="inbound",
-            flow="candidate" if caller.kind == "candidate" else "unknown-caller",
+            direction=Direction.INBOUND,
+            flow=Flow.CANDIDATE if caller.kind == "candidate" else Flow.UNKNOWN_CALLER,
             candidate_id=caller.candidate.id if caller.candidate else None,
             candidate_number=caller.number,
         )
     call.company_number = company_number
     call.parent_sid = sid
-    call.status = "in-progress" if form.get("CallStatus") == "in-progress" else "ringing"
+    in_progress = form.get("CallStatus") == CallStatus.IN_PROGRESS
+    call.status = CallStatus.IN_PROGRESS if in_progress else CallStatus.RINGING
     session.add(call)
     session.flush()
     if caller.candidate is not None:
@@ -183,7 +195,7 @@ def route_for(
     candidate = caller.candidate
     if candidate is None:
         return UnknownCallerMenu()
-    if candidate.stage == "offer":
+    if candidate.stage == Stage.OFFER:
         return OfferMenu(candidate.first_name)
     return RingHunt(Greeting.CANDIDATE, candidate.first_name)
 
@@ -213,7 +225,7 @@ def route_choice(
     record_webhook(session, call, f"{menu}.choice", form, detail={"digits": digits})
     if menu == "offer":
         if digits == "2":
-            call.flow = "decision"
+            call.flow = Flow.DECISION
             record_event(session, call, "decision.requested",
                          detail={"candidate_id": call.candidate_id})  # fmt: skip
         # No key, 1, or anything else: the caller wants a person; ring their recruiter.
@@ -249,7 +261,7 @@ def hunt_list(session: Session, call: Call) -> list[User]:
         preferred.append(candidate.owner)
     team = session.scalars(
         select(User)
-        .where(User.role == "recruiter", User.hunt_order.is_not(None))
+        .where(User.role == Role.RECRUITER, User.hunt_order.is_not(None))
         .order_by(User.hunt_order, User.id)
     )
     return hunt_order(preferred, team)
@@ -281,7 +293,7 @@ def after_hunt_leg(
     if record_hunt_result(session, call, form, index, recruiter_id):
         close_callbacks(session, call)
         return Bridged(ring_back=request_outcome_call(session, call))
-    if form.get("CallStatus") == "completed" or call.ended_at is not None:
+    if form.get("CallStatus") == CallStatus.COMPLETED or call.ended_at is not None:
         return CallerGone()
     return ring_next(session, call, index + 1)
 
@@ -299,7 +311,7 @@ def record_hunt_result(
             call.child_status = dial_status
             duration = form.get("DialCallDuration", "")
             call.talk_duration = int(duration) if duration.isdigit() else None
-            call.disposition = "answered"
+            call.disposition = Disposition.ANSWERED
             call.answered_at = call.answered_at or utcnow()
         detail = {"recruiter_id": recruiter_id, "dial_status": dial_status, "position": index}
         kind = "hunt.connected" if connected else "hunt.missed"
@@ -321,7 +333,7 @@ def record_whisper(
 ) -> Whisper:
     record_webhook(session, call, "whisper.played", form, detail={"recruiter_id": recruiter_id})
     name = call.candidate.name if call.candidate is not None else None
-    return Whisper(candidate_name=name, about_offer=call.flow == "decision")
+    return Whisper(candidate_name=name, about_offer=call.flow == Flow.DECISION)
 
 
 def accept_whisper(session: Session, call: Call, form: Mapping[str, str], recruiter: User) -> bool:
@@ -382,7 +394,7 @@ def _store_recording(call: Call, form: Mapping[str, str]) -> None:
     if duration.isdigit():
         call.recording_duration = int(duration)
     call.is_voicemail = True
-    call.disposition = "voicemail"
+    call.disposition = Disposition.VOICEMAIL
 
 
 def callback_promise(hours: BusinessHours, now: datetime) -> str | None:

@@ -13,7 +13,19 @@ from ivr.callflow.callbacks import close_callbacks
 from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
 from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
-from models import Call, CallbackTask, Candidate, OutcomeCode, User, utcnow
+from ivr.permissions import owns_candidate, places_calls
+from models import (
+    Call,
+    CallbackTask,
+    CallStatus,
+    Candidate,
+    Direction,
+    Disposition,
+    Flow,
+    OutcomeCode,
+    User,
+    utcnow,
+)
 from models.outcome import active_outcomes
 from models.phone import InvalidPhoneNumber, normalize_phone
 
@@ -21,13 +33,14 @@ log = logging.getLogger(__name__)
 
 MAX_SCREEN_PROMPTS = 2
 MAX_OUTCOME_PROMPTS = 3  # the first prompt and two re-prompts
+# By the <Dial>'s DialCallStatus; one Twilio adds later is kept as "candidate-<status>".
 DIAL_DISPOSITIONS = {
-    "completed": "connected",
-    "answered": "connected",
-    "no-answer": "candidate-no-answer",
-    "busy": "candidate-busy",
-    "failed": "candidate-unreachable",
-    "canceled": "recruiter-hung-up-while-ringing",
+    "completed": Disposition.CONNECTED,
+    "answered": Disposition.CONNECTED,
+    "no-answer": Disposition.CANDIDATE_NO_ANSWER,
+    "busy": Disposition.CANDIDATE_BUSY,
+    "failed": Disposition.CANDIDATE_UNREACHABLE,
+    "canceled": Disposition.RECRUITER_HUNG_UP_WHILE_RINGING,
 }
 
 
@@ -60,9 +73,9 @@ class CallRefused(Exception):
 def check_can_call(session: Session, recruiter: User, candidate: Candidate | None) -> Candidate:
     if candidate is None:
         raise CallRefused("no such candidate", 404)
-    if recruiter.role != "recruiter":
+    if not places_calls(recruiter):
         raise CallRefused("only recruiters place calls", 403)
-    if candidate.owner_id != recruiter.id:
+    if not owns_candidate(recruiter, candidate):
         raise CallRefused("this candidate belongs to another recruiter", 403)
     if candidate.do_not_call:
         raise CallRefused(f"{candidate.name} is marked do-not-call", 409)
@@ -77,7 +90,7 @@ def check_can_call(session: Session, recruiter: User, candidate: Candidate | Non
 def check_can_call_number(session: Session, recruiter: User, number: str | None) -> str:
     """A one-click call to a number no candidate has (an unknown caller's voicemail): the
     same checks as for a candidate, and never to a number marked do-not-call since."""
-    if recruiter.role != "recruiter":
+    if not places_calls(recruiter):
         raise CallRefused("only recruiters place calls", 403)
     if not number:
         raise CallRefused("the caller withheld their number", 422)
@@ -116,14 +129,14 @@ def create_outbound_call(
     if not target:
         raise ValueError("a one-click call needs a candidate or a number")
     call = Call(
-        direction="outbound",
-        flow="callback" if candidate is None else None,
+        direction=Direction.OUTBOUND,
+        flow=Flow.CALLBACK if candidate is None else None,
         recruiter_id=recruiter.id,
         candidate_id=candidate.id if candidate is not None else None,
         company_number=company_number,
         recruiter_number=recruiter.phone,
         candidate_number=target,
-        status="queued",
+        status=CallStatus.QUEUED,
         active_recruiter_id=recruiter.id,
     )
     session.add(call)
@@ -146,8 +159,8 @@ def record_placed(session: Session, call: Call, sid: str, status: str) -> None:
 
 
 def record_not_placed(session: Session, call: Call, reason: str) -> None:
-    call.status = "failed"
-    call.disposition = "not-placed"
+    call.status = CallStatus.FAILED
+    call.disposition = Disposition.NOT_PLACED
     end_call(call)
     record_event(session, call, "call.not_placed", detail={"reason": reason})
 
@@ -156,7 +169,7 @@ def may_connect(session: Session, call: Call) -> bool:
     """Whether the other party may still be dialled: never a number marked do-not-call."""
     if call.candidate is not None:
         return not call.candidate.do_not_call
-    if call.flow != "callback" or not call.candidate_number:
+    if call.flow != Flow.CALLBACK or not call.candidate_number:
         return False
     now_a_candidate = session.scalar(
         select(Candidate).where(Candidate.phone == call.candidate_number)
@@ -192,7 +205,7 @@ def screen_recruiter(
         session, call, kind, form, attempt, retry, actor=call.recruiter if connect else None
     )
     if not connect and not retry:
-        call.disposition = "recruiter-did-not-accept"
+        call.disposition = Disposition.RECRUITER_DID_NOT_ACCEPT
     log.info("screening call_sid=%s connect=%s", form.get("CallSid"), connect)
     return ScreenResult(connect=connect, retry=retry)
 
@@ -245,7 +258,7 @@ def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str,
     if already_recorded(session, key):
         return
     applied = (
-        leg_status == "in-progress"
+        leg_status == CallStatus.IN_PROGRESS
         and call.child_status is None
         and call.child_sid in (None, form.get("CallSid"))
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from ivr.callflow.events import already_recorded, record_event, record_webhook
-from models import Call
+from models import Call, Direction
 
 
 def request_outcome_call(session: Session, call: Call) -> bool:
@@ -25,7 +25,7 @@ def request_outcome_call(session: Session, call: Call) -> bool:
 
 def request_when_ended(session: Session, call: Call) -> bool:
     """The number's status callback: an inbound call that reached a recruiter has ended."""
-    if call.direction == "inbound" and call.child_sid and call.ended_at is not None:
+    if call.direction == Direction.INBOUND and call.child_sid and call.ended_at is not None:
         return request_outcome_call(session, call)
     return False
 

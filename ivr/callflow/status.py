@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from sqlalchemy.orm import Session
 
 from ivr.callflow.events import already_recorded, record_webhook
-from models import STATUS_RANK, TERMINAL_STATUSES, Call, utcnow
+from models import Call, CallStatus, Direction, Disposition, utcnow
+from models.enums import values
 
 log = logging.getLogger(__name__)
 
 # When the recruiter's own leg ends without ever reaching the candidate, this says why.
 RECRUITER_LEG_ENDINGS = {
-    "no-answer": "recruiter-no-answer",
-    "busy": "recruiter-declined",
-    "failed": "recruiter-unreachable",
-    "canceled": "canceled",
-    "completed": "recruiter-hung-up-before-bridge",
+    CallStatus.NO_ANSWER: Disposition.RECRUITER_NO_ANSWER,
+    CallStatus.BUSY: Disposition.RECRUITER_DECLINED,
+    CallStatus.FAILED: Disposition.RECRUITER_UNREACHABLE,
+    CallStatus.CANCELED: Disposition.CANCELED,
+    CallStatus.COMPLETED: Disposition.RECRUITER_HUNG_UP_BEFORE_BRIDGE,
 }
-
-
-@dataclass(frozen=True)
-class StatusResult:
-    applied: bool
-    duplicate: bool
-    reason: str
 
 
 def status_key(form: Mapping[str, str]) -> str:
@@ -38,55 +31,53 @@ def status_key(form: Mapping[str, str]) -> str:
     )
 
 
-def apply_status_callback(session: Session, call: Call, form: Mapping[str, str]) -> StatusResult:
+def apply_status_callback(session: Session, call: Call, form: Mapping[str, str]) -> None:
+    """Log the callback once, and move the call's status forward when it does."""
     key = status_key(form)
     if already_recorded(session, key):
         log.info("duplicate status callback ignored call_sid=%s", form.get("CallSid"))
-        return StatusResult(applied=False, duplicate=True, reason="duplicate delivery")
+        return
 
     new_status = form.get("CallStatus", "")
-    if new_status not in STATUS_RANK:
-        result = StatusResult(False, False, f"unknown status {new_status!r}")
+    applied = False
+    if new_status not in values(CallStatus):
+        reason = f"unknown status {new_status!r}"
     elif call.parent_sid and form.get("CallSid") and form.get("CallSid") != call.parent_sid:
-        result = StatusResult(False, False, "callback for another call leg")
-    elif STATUS_RANK[new_status] <= STATUS_RANK[call.status]:
+        reason = "callback for another call leg"
+    elif CallStatus(new_status).rank <= CallStatus(call.status).rank:
         # Twilio does not promise order: a late "ringing" must not undo "completed".
-        result = StatusResult(False, False, f"stale: call is already {call.status}")
+        reason = f"stale: call is already {call.status}"
     else:
-        _advance(call, new_status, form)
-        result = StatusResult(True, False, f"{call.status}")
+        _advance(call, CallStatus(new_status), form)
+        applied, reason = True, f"{call.status}"
 
     record_webhook(
         session,
         call,
         "twilio.status",
         form,
-        detail={"applied": result.applied, "reason": result.reason, "status": call.status},
+        detail={"applied": applied, "reason": reason, "status": call.status},
         idempotency_key=key,
     )
     log.info(
-        "status callback call_sid=%s status=%s applied=%s",
-        form.get("CallSid"),
-        new_status,
-        result.applied,
+        "status callback call_sid=%s status=%s applied=%s", form.get("CallSid"), new_status, applied
     )
-    return result
 
 
-def _advance(call: Call, status: str, form: Mapping[str, str]) -> None:
+def _advance(call: Call, status: CallStatus, form: Mapping[str, str]) -> None:
     call.parent_sid = call.parent_sid or form.get("CallSid") or None
     call.status = status
     at = _timestamp(form)
-    if status == "in-progress":
+    if status == CallStatus.IN_PROGRESS:
         call.answered_at = call.answered_at or at
-    if status in TERMINAL_STATUSES:
+    if status.is_terminal:
         end_call(call, at)
         call.duration = _int(form.get("CallDuration"))
         if call.disposition is None and call.child_status is None:
             call.disposition = (
-                RECRUITER_LEG_ENDINGS.get(status, status)
-                if call.direction == "outbound"
-                else "missed"
+                RECRUITER_LEG_ENDINGS[status]
+                if call.direction == Direction.OUTBOUND
+                else Disposition.MISSED
             )
 
 

@@ -28,7 +28,7 @@ from ivr.permissions import (
     can_note_candidate,
     may_own_candidates,
 )
-from models import Call, CallEvent, Candidate, User
+from models import Call, CallEvent, Candidate, Stage, User
 from models.base import MAX_ID
 from models.candidate import (
     EMAIL_MAX,
@@ -36,10 +36,10 @@ from models.candidate import (
     NAME_MAX,
     REASON_MAX,
     SOURCE_MAX,
-    STAGES,
     is_timezone,
     random_code,
 )
+from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone, parse_e164
 
 FIELDS = (
@@ -395,11 +395,11 @@ def create_candidate(
         raise CandidateError(missing, "external_id and source go together (an ATS's key)")
     owner_id = fields.get("owner_id")
     owner = _owner_user(session, owner_id) if owner_id is not None else None
-    if owner is None and actor.role == "recruiter":
+    if owner is None and may_own_candidates(actor):
         owner = actor
     phone = fields["phone"]
     _refuse_taken_phone(session, phone, None, batch)
-    if external_id is not None:
+    if source is not None and external_id is not None:
         _refuse_taken_key(session, source, external_id, None, batch)
     do_not_call = bool(fields.get("do_not_call", False))
     dnc_reason = fields.get("do_not_call_reason") or fields.get("reason")
@@ -410,7 +410,7 @@ def create_candidate(
         phone=phone,
         email=fields.get("email"),
         owner_id=owner.id if owner else None,
-        stage=fields.get("stage") or "applied",
+        stage=fields.get("stage") or Stage.APPLIED,
         timezone=fields.get("timezone") or timezone_for(phone, rules),
         external_id=external_id,
         source=source,

@@ -3,9 +3,6 @@ keyset pages on an opaque cursor, so a page never shifts while rows are added.""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -17,14 +14,16 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tu
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.candidates.records import Rules
+from ivr.keyset import ListingError
+from ivr.keyset import decode_cursor as decode_key
+from ivr.keyset import encode_cursor as encode_key
+from ivr.keyset import parse_limit as parse_page_limit
 from ivr.permissions import visible_candidates
 from models import Candidate, User
 from models.base import MAX_ID
-from models.candidate import STAGES
+from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 SORTS = ("name", "stage", "last_contact")
 SCOPES = ("mine", "team")
 MAX_QUERY = 200
@@ -33,13 +32,8 @@ MAX_DAYS = 3650
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class SearchError(ValueError):
+class SearchError(ListingError):
     """A filter the caller sent cannot be used; str() names the field and what is wrong."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -150,15 +144,14 @@ def _key_value(candidate: Candidate, sort: str) -> Any:
 
 
 def encode_cursor(candidate: Candidate, flt: CandidateFilter) -> str:
-    raw = json.dumps({"k": _key_value(candidate, flt.sort), "id": candidate.id, "s": flt.sort})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_key({"k": _key_value(candidate, flt.sort), "id": candidate.id, "s": flt.sort})
 
 
 def decode_cursor(token: str, flt: CandidateFilter) -> tuple[Any, int]:
     try:
         if len(token) > 1000:
             raise ValueError
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        data = decode_key(token)
         key, candidate_id = data["k"], data["id"]
         if data["s"] != flt.sort or not isinstance(candidate_id, int):
             raise ValueError
@@ -172,7 +165,7 @@ def decode_cursor(token: str, flt: CandidateFilter) -> tuple[Any, int]:
             key = datetime.fromisoformat(str(key))
             if key.tzinfo is None:
                 raise ValueError
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+    except (ValueError, KeyError, TypeError, OverflowError):
         raise SearchError("cursor", "not a cursor this listing gave out") from None
     return key, candidate_id
 
@@ -184,11 +177,7 @@ class Page:
 
 
 def parse_limit(raw: str | None) -> int:
-    if not raw:
-        return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise SearchError("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
-    return int(raw)
+    return parse_page_limit(raw, SearchError)
 
 
 def filtered(stmt: Any, user: User, flt: CandidateFilter, rules: Rules, now: datetime) -> Any:

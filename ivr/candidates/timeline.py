@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr import words
 from ivr.permissions import can_read_candidate_history
-from models import Call, CallEvent, Candidate, User
+from models import Call, CallEvent, Candidate, Direction, User
 
 # Events worth a line on the candidate's timeline; the rest stay on each call's own page.
 CALL_EVENT_KINDS = (
@@ -45,10 +45,6 @@ class Entry:
     call: Call | None = None
     event: CallEvent | None = None
 
-    @property
-    def actor(self) -> User | None:
-        return self.event.actor if self.event is not None else None
-
     def as_json(self) -> dict[str, Any]:
         from ivr.serialize import iso
 
@@ -65,7 +61,7 @@ class Entry:
 
 
 def call_title(call: Call) -> str:
-    if call.direction == "inbound":
+    if call.direction == Direction.INBOUND:
         who = "Voicemail" if call.is_voicemail else "Call from the candidate"
     else:
         who = "Call to the candidate"
@@ -85,6 +81,7 @@ def call_summary(call: Call) -> str:
 
 def candidate_timeline(session: Session, candidate: Candidate, viewer: User) -> list[Entry]:
     entries: list[Entry] = []
+    kinds: tuple[str, ...]
     if can_read_candidate_history(viewer, candidate):
         calls = session.scalars(
             select(Call)

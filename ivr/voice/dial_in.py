@@ -9,18 +9,19 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import clock
 from ivr.callflow import dial_in as flow
 from ivr.voice.hook import Hook, webhook
+from models import Flow
 from twiml import dial_in as prompts
 from twiml.outbound import connect_candidate
 
 
-@webhook("/dial-in/<id:call_id>/code", call=True, flow="dial-in")
+@webhook("/dial-in/<id:call_id>/code", call=True, flow=Flow.DIAL_IN)
 def dial_in_code(hook: Hook) -> VoiceResponse:
     return answer(
         hook, flow.enter_code(hook.session, hook.call, hook.form, hook.attempt, clock.now())
     )
 
 
-@webhook("/dial-in/<id:call_id>/callback-choice", call=True, flow="dial-in")
+@webhook("/dial-in/<id:call_id>/callback-choice", call=True, flow=Flow.DIAL_IN)
 def dial_in_callback_choice(hook: Hook) -> VoiceResponse:
     return answer(hook, flow.choose_callback(hook.session, hook.call, hook.form, hook.task_id))
 
@@ -29,8 +30,10 @@ def answer(hook: Hook, step: flow.Step) -> VoiceResponse:
     """A step of the recruiter line as TwiML; also the first answer to a recruiter calling in."""
     match step:
         case flow.AskForCode(attempt=attempt, note=note):
+            recruiter = hook.call.recruiter
+            assert recruiter is not None  # the recruiter line is only ever a recruiter's call
             return prompts.code_prompt(
-                hook.call.recruiter.first_name,
+                recruiter.first_name,
                 action_url=hook.url("dial_in_code", attempt=attempt),
                 retry_url=hook.url("dial_in_code", attempt=attempt + 1) if step.may_retry else None,
                 intro=note,

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.callflow.events import webhook_payload
-from ivr.config import Settings
+from ivr.config import Settings, settings
 from ivr.db import get_session
-from ivr.security import settings, twilio_signature_required
+from ivr.security import twilio_signature_required
 from ivr.twiml_response import twiml_response
 from ivr.urls import webhook_url
 from ivr.voice import bp
@@ -71,8 +71,20 @@ class Hook:
     form: dict[str, str]
     args: Args
     settings: Settings
-    call: Call | None = None
+    _call: Call | None = None
     _after: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
+
+    @property
+    def call(self) -> Call:
+        """The call the webhook is about: found by the decorator (call=True or "sid"), or
+        opened by the view itself (a new inbound call)."""
+        if self._call is None:
+            raise LookupError("this webhook has no call: register it with call=True or 'sid'")
+        return self._call
+
+    @call.setter
+    def call(self, call: Call) -> None:
+        self._call = call
 
     @property
     def attempt(self) -> int:
@@ -95,8 +107,8 @@ class Hook:
         name = endpoint or request.endpoint or ""
         if "." not in name:
             name = f"{bp.name}.{name}"
-        if self.call is not None:
-            values.setdefault("call_id", self.call.id)
+        if self._call is not None:
+            values.setdefault("call_id", self._call.id)
         return webhook_url(name, **values)
 
     def after_commit(self, work: Callable[..., Any], *args: Any) -> None:
@@ -182,13 +194,14 @@ def _decide(
 ) -> tuple[Hook, VoiceResponse]:
     hook = Hook(session, webhook_payload(request.form), parse_args(request.args), settings())
     if lookup.by is not None:
-        hook.call = lookup.find(session, view_args, hook.form)
-        if hook.call is None:
+        call = lookup.find(session, view_args, hook.form)
+        if call is None:
             log.warning("webhook %s for an unknown call call_sid=%s",
                         request.path, hook.form.get("CallSid"))  # fmt: skip
             if lookup.quiet:
                 return hook, empty()
             abort(404)
+        hook.call = call
     answer = view(hook)
     session.commit()
     return hook, answer

@@ -8,6 +8,7 @@ from ivr.callflow import outbound as flow
 from ivr.callflow import outcome_call
 from ivr.callflow.status import apply_status_callback
 from ivr.voice.hook import Hook, webhook
+from models import Direction
 from twiml import outbound as prompts
 from twiml.common import empty
 
@@ -18,7 +19,7 @@ def outbound_status(hook: Hook) -> VoiceResponse:
     return empty()
 
 
-@webhook("/outbound/<id:call_id>/answer", call=True, direction="outbound")
+@webhook("/outbound/<id:call_id>/answer", call=True, direction=Direction.OUTBOUND)
 def outbound_answer(hook: Hook) -> VoiceResponse:
     if not flow.record_recruiter_answered(hook.session, hook.call, hook.form, hook.attempt):
         return prompts.no_longer_callable()
@@ -26,7 +27,7 @@ def outbound_answer(hook: Hook) -> VoiceResponse:
     return _screening(hook, hook.attempt, hook.url(attempt=hook.attempt + 1) if retry else None)
 
 
-@webhook("/outbound/<id:call_id>/screen", call=True, direction="outbound")
+@webhook("/outbound/<id:call_id>/screen", call=True, direction=Direction.OUTBOUND)
 def outbound_screen(hook: Hook) -> VoiceResponse:
     result = flow.screen_recruiter(hook.session, hook.call, hook.form, hook.attempt)
     if result.connect and hook.call.candidate_number:
@@ -50,7 +51,7 @@ def _screening(hook: Hook, attempt: int, retry_url: str | None) -> VoiceResponse
     )
 
 
-@webhook("/outbound/<id:call_id>/dial-result", call=True, direction="outbound")
+@webhook("/outbound/<id:call_id>/dial-result", call=True, direction=Direction.OUTBOUND)
 def outbound_dial_result(hook: Hook) -> VoiceResponse:
     dial_status = flow.record_dial_result(hook.session, hook.call, hook.form)
     candidate = hook.call.candidate

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ivr import system
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.system import OUTCOME_FIELDS, USER_FIELDS, ChangeRefused
@@ -24,18 +27,18 @@ from ivr.web.forms import (
     submitted,
 )
 from ivr.web.viewer import timezone_choices
-from models import AccessRecord, OutcomeCode, User
+from models import AccessRecord, OutcomeCode, Role, User
 
 log = logging.getLogger(__name__)
 ACCESS_PAGE = 100
 
 
-def _users_page(  # type: ignore[no-untyped-def]
+def _users_page(
     new_form: NewUserForm | None = None,
     status: int = 200,
     edit_form: EditUserForm | None = None,
     edited: int | None = None,
-):
+) -> ResponseReturnValue:
     users = get_session().scalars(select(User).order_by(User.role, User.name, User.id)).all()
     edit_forms = {u.id: EditUserForm(formdata=None, obj=u, prefix=f"u{u.id}") for u in users}
     if edit_form is not None and edited is not None:
@@ -49,11 +52,11 @@ def _users_page(  # type: ignore[no-untyped-def]
         password_forms=password_forms,
         edited=edited,
         timezones=timezone_choices(),
-        business_zone=current_app.config["IVR_SETTINGS"].timezone,
+        business_zone=settings().timezone,
     ), status
 
 
-def _refused(form, refused: ChangeRefused) -> None:  # type: ignore[no-untyped-def]
+def _refused(form: FlaskForm, refused: ChangeRefused) -> None:
     field = form[refused.field] if refused.field in form else None
     if field is not None:
         field.errors = [*field.errors, refused.reason]
@@ -62,14 +65,14 @@ def _refused(form, refused: ChangeRefused) -> None:  # type: ignore[no-untyped-d
 
 
 @bp.get("/admin/users")
-@role_required("admin")
-def admin_users():  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_users() -> ResponseReturnValue:
     return _users_page()
 
 
 @bp.post("/admin/users")
-@role_required("admin")
-def admin_create_user():  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_create_user() -> ResponseReturnValue:
     form = NewUserForm()
     if not form.validate_on_submit():
         return _users_page(form, 400)
@@ -101,8 +104,8 @@ def _user_or_404(user_id: int) -> User:
 
 
 @bp.post("/admin/users/<id:user_id>")
-@role_required("admin")
-def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_update_user(user_id: int) -> ResponseReturnValue:
     session = get_session()
     user = _user_or_404(user_id)
     name = user.name
@@ -132,8 +135,8 @@ def admin_update_user(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/admin/users/<id:user_id>/password")
-@role_required("admin")
-def admin_reset_password(user_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_reset_password(user_id: int) -> ResponseReturnValue:
     session = get_session()
     user = _user_or_404(user_id)
     form = ResetPasswordForm(prefix=f"p{user.id}")
@@ -152,20 +155,20 @@ def admin_reset_password(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("web.admin_users", _anchor=f"user-{user.id}"), 303)
 
 
-def _errors(form) -> str:  # type: ignore[no-untyped-def]
+def _errors(form: FlaskForm) -> str:
     return "; ".join(
         f"{form[name].label.text}: {' '.join(e).rstrip('.')}" for name, e in form.errors.items()
     )
 
 
-def _codes_page(form: OutcomeCodeForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _codes_page(form: OutcomeCodeForm, status: int = 200) -> ResponseReturnValue:
     codes = get_session().scalars(select(OutcomeCode).order_by(OutcomeCode.digit)).all()
     return render_template("admin_outcome_codes.html", codes=codes, form=form), status
 
 
 @bp.get("/admin/outcome-codes")
-@role_required("admin")
-def admin_outcome_codes():  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_outcome_codes() -> ResponseReturnValue:
     """The codes, and the form: empty for a new code, or (?digit=N) filled with code N."""
     digit = request.args.get("digit", "")
     code = None
@@ -181,8 +184,8 @@ def admin_outcome_codes():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/admin/outcome-codes")
-@role_required("admin")
-def admin_save_outcome_code():  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_save_outcome_code() -> ResponseReturnValue:
     """Add a code, or change the one with that digit: only the fields sent change."""
     form = OutcomeCodeForm()
     if not form.validate_on_submit():
@@ -210,8 +213,8 @@ def admin_save_outcome_code():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/admin/access")
-@role_required("admin")
-def admin_access_log():  # type: ignore[no-untyped-def]
+@role_required(Role.ADMIN)
+def admin_access_log() -> ResponseReturnValue:
     before = request.args.get("before", "")
     stmt = select(AccessRecord).options(selectinload(AccessRecord.user))
     if before.isdigit():
@@ -222,9 +225,9 @@ def admin_access_log():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/admin/settings")
-@role_required("admin")
-def admin_settings():  # type: ignore[no-untyped-def]
-    s = current_app.config["IVR_SETTINGS"]
+@role_required(Role.ADMIN)
+def admin_settings() -> ResponseReturnValue:
+    s = settings()
     # Only what is safe to show: no secrets, tokens or database URLs.
     shown = {
         "Company name": s.company_name,

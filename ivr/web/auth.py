@@ -6,27 +6,28 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ivr.db import get_session
 from ivr.web import bp
 from ivr.web.forms import ActionForm, LoginForm
-from models import User
+from models import Role, User
 
 log = logging.getLogger(__name__)
 
 
 def home_for(user: User) -> str:
-    if user.role == "auditor":
+    if user.role == Role.AUDITOR:
         return url_for("web.call_log")
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return url_for("web.admin_users")
     return url_for("web.calls_dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
@@ -46,14 +47,14 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         logout_user()
     return redirect(url_for("web.login"))
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("web.login"))

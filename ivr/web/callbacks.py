@@ -7,37 +7,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
-from ivr import words
+from ivr import calllog, words
 from ivr.callflow import callbacks as work
-from ivr.callflow.callbacks import open_callbacks
+from ivr.callflow.callbacks import callback_for, open_callbacks
 from ivr.callflow.events import record_event
-from ivr.calllog import record_access
 from ivr.db import get_session
-from ivr.permissions import can_hear_voicemail, can_work_callback
+from ivr.permissions import can_call_back, can_work_callback, owns_candidate
 from ivr.placement import place_callback_call
 from ivr.security import role_required
 from ivr.serialize import iso
 from ivr.telephony import TelephonyError, gateway
 from ivr.web import bp
-from ivr.web.calls import answer_placement, other_recruiters
+from ivr.web.calls import answer_placement, other_recruiters, own_candidates
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
-from models import Call, CallbackTask, Candidate, User
+from models import CallbackTask, Candidate, Direction, Role, User
 
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _my_candidates() -> list[Candidate]:
-    return list(
-        get_session().scalars(
-            select(Candidate).where(Candidate.owner_id == current_user.id).order_by(Candidate.name)
-        )
-    )
+@bp.app_context_processor
+def _callback_rules() -> dict[str, Any]:
+    """For the callback list item: whether its Call back button shows."""
+    return {"can_call_back": lambda task: can_call_back(current_user, task)}
 
 
 def callback_json(task: CallbackTask, html: str) -> dict[str, Any]:
@@ -57,13 +54,13 @@ def callback_json(task: CallbackTask, html: str) -> dict[str, Any]:
 
 
 @bp.get("/callbacks.json")
-@role_required("recruiter")
-def callbacks_json():  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def callbacks_json() -> ResponseReturnValue:
     """The recruiter's open callbacks and the team's unassigned ones, oldest first, each with
     its list item as the dashboard renders it, so a new voicemail appears without a reload."""
     session = get_session()
     tasks = open_callbacks(session, current_user)
-    candidates = _my_candidates()
+    candidates = own_candidates(session, current_user)
     recruiters = other_recruiters(session, current_user)
     items = [
         callback_json(
@@ -85,7 +82,9 @@ def _task(task_id: int) -> CallbackTask:
     return task
 
 
-def _answer(message: str, *, refused: work.CallbackRefused | None = None, **body: Any):  # type: ignore[no-untyped-def]
+def _answer(
+    message: str, *, refused: work.CallbackRefused | None = None, **body: Any
+) -> ResponseReturnValue:
     """JSON for the page's scripts, else a flash and back to the dashboard."""
     if _wants_json():
         if refused is None:
@@ -99,8 +98,8 @@ def _answer(message: str, *, refused: work.CallbackRefused | None = None, **body
 
 
 @bp.post("/callbacks/<id:task_id>/done")
-@role_required("recruiter")
-def callback_done(task_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def callback_done(task_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -117,8 +116,8 @@ def callback_done(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/callbacks/<id:task_id>/reassign")
-@role_required("recruiter")
-def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def callback_reassign(task_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -140,22 +139,21 @@ def callback_reassign(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/callbacks/<id:task_id>/call")
-@role_required("recruiter")
-def callback_call(task_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def callback_call(task_id: int) -> ResponseReturnValue:
     """One click to call back whoever left the voicemail, known candidate or not."""
     task = _task(task_id)
     return answer_placement(lambda session: place_callback_call(session, current_user, task))
 
 
 @bp.get("/calls/<id:call_id>/recording")
-@role_required("recruiter", "auditor")
-def call_recording(call_id: int):  # type: ignore[no-untyped-def]
-    session = get_session()
-    call = session.get(Call, call_id)
-    if call is None or not call.recording_url or not _can_hear(call):
+@role_required(Role.RECRUITER, Role.AUDITOR)
+def call_recording(call_id: int) -> ResponseReturnValue:
+    # A team voicemail, or one handed to me, is mine to hear and return.
+    call = calllog.readable_call(get_session(), current_user, call_id, callbacks=True)
+    if call is None or not call.recording_url:
         abort(404)
-    if record_access(session, current_user, "web.recording.play", target=f"call:{call.id}"):
-        session.commit()
+    calllog.record_read(current_user, "web.recording.play", target=f"call:{call.id}")
     try:
         audio = gateway().fetch_recording(call.recording_url)
     except TelephonyError as exc:
@@ -163,27 +161,19 @@ def call_recording(call_id: int):  # type: ignore[no-untyped-def]
     return Response(audio, mimetype="audio/wav", headers={"Cache-Control": "private, no-store"})
 
 
-def _can_hear(call: Call) -> bool:
-    # A team voicemail, or one handed to me, is mine to hear and return.
-    task = get_session().scalar(
-        select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id)
-    )
-    return can_hear_voicemail(current_user, call, task)
-
-
 @bp.post("/calls/<id:call_id>/attach")
-@role_required("recruiter")
-def attach_call(call_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def attach_call(call_id: int) -> ResponseReturnValue:
     """Link an unknown caller's call (and its callback) to one of my candidates."""
     session = get_session()
-    call = session.get(Call, call_id)
+    call = calllog.readable_call(session, current_user, call_id, callbacks=True)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if call is None or call.direction != "inbound" or not _can_hear(call):
+    if call is None or call.direction != Direction.INBOUND:
         abort(404)
     candidate_id = request.form.get("candidate_id", "")
     candidate = session.get(Candidate, int(candidate_id)) if candidate_id.isdigit() else None
-    if candidate is None or candidate.owner_id != current_user.id:
+    if candidate is None or not owns_candidate(current_user, candidate):
         flash("Choose one of your own candidates.", "error")
         return redirect(url_for("web.calls_dashboard"))
     if call.candidate_id is not None:
@@ -192,7 +182,7 @@ def attach_call(call_id: int):  # type: ignore[no-untyped-def]
     call.candidate_id = candidate.id
     candidate.touch_contact(call.created_at)
     call.recruiter_id = call.recruiter_id or current_user.id
-    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
+    task = callback_for(session, call)
     if task is not None:
         task.candidate_id = candidate.id
         task.recruiter_id = task.recruiter_id or current_user.id

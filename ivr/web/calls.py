@@ -6,23 +6,24 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ivr import words
+from ivr import calllog, words
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
 from ivr.db import get_session
-from ivr.permissions import can_read_call
+from ivr.permissions import callback_recipients, visible_candidates
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
-from models import Call, Candidate, User
+from models import Call, Candidate, Role, User
 
 HISTORY_ON_DASHBOARD = 5
 
@@ -47,22 +48,21 @@ def live_json(call: Call) -> dict[str, object]:
 
 def other_recruiters(session: Session, user: User) -> list[User]:
     """Whom a callback can be handed to: every other active recruiter."""
+    return list(session.scalars(select(User).where(callback_recipients(user)).order_by(User.name)))
+
+
+def own_candidates(session: Session, user: User) -> list[Candidate]:
+    """The recruiter's own candidates, by name."""
     return list(
-        session.scalars(
-            select(User)
-            .where(User.role == "recruiter", User.is_active.is_(True), User.id != user.id)
-            .order_by(User.name)
-        )
+        session.scalars(select(Candidate).where(visible_candidates(user)).order_by(Candidate.name))
     )
 
 
 @bp.get("/calls")
-@role_required("recruiter")
-def calls_dashboard():  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def calls_dashboard() -> ResponseReturnValue:
     session = get_session()
-    candidates = session.scalars(
-        select(Candidate).where(Candidate.owner_id == current_user.id).order_by(Candidate.name)
-    ).all()
+    candidates = own_candidates(session, current_user)
     history: dict[int, list[Call]] = defaultdict(list)
     if candidates:
         calls = session.scalars(
@@ -85,14 +85,14 @@ def calls_dashboard():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/candidates/<id:candidate_id>/call")
-@role_required("recruiter")
-def call_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def call_candidate(candidate_id: int) -> ResponseReturnValue:
     return answer_placement(
         lambda session: place_outbound_call(session, current_user, candidate_id)
     )
 
 
-def answer_placement(place: Callable[[Session], Call]):  # type: ignore[no-untyped-def]
+def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
     """A Call button pressed: place the call, then answer the page's fetch (JSON) or the
     plain form (a redirect to the dashboard, with what happened in a flash)."""
     if not ActionForm().validate_on_submit():
@@ -113,9 +113,9 @@ def answer_placement(place: Callable[[Session], Call]):  # type: ignore[no-untyp
 
 
 @bp.get("/calls/<id:call_id>.json")
-@role_required("recruiter", "auditor")
-def call_status(call_id: int):  # type: ignore[no-untyped-def]
-    call = get_session().get(Call, call_id)
-    if call is None or not can_read_call(current_user, call):
+@role_required(Role.RECRUITER, Role.AUDITOR)
+def call_status(call_id: int) -> ResponseReturnValue:
+    call = calllog.readable_call(get_session(), current_user, call_id)
+    if call is None:
         return {"error": "no such call"}, 404
     return live_json(call)

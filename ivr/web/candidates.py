@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ivr import clock, words
-from ivr.calllog import record_access
+from ivr.calllog import record_read
 from ivr.candidates.records import (
     NOTE_MAX,
     CandidateError,
@@ -38,10 +39,11 @@ from ivr.candidates.search import (
     parse_limit,
 )
 from ivr.candidates.timeline import Entry, candidate_timeline, stage_history
-from ivr.config import Settings
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.permissions import (
     can_call_candidate,
+    can_create_candidates,
     can_edit_candidate,
     can_note_candidate,
     can_open_candidate,
@@ -51,15 +53,14 @@ from ivr.permissions import (
 from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import CandidateForm, NoteForm, ReassignForm
-from ivr.web.log import record_candidate_view
 from ivr.web.viewer import viewer_zone
-from models import CallEvent, Candidate, User
+from models import CallEvent, Candidate, Role, Stage, User
 from models.base import MAX_ID
-from models.candidate import STAGES
+from models.enums import STAGES
 from models.phone import mask_phone
 
-EVERYONE = ("recruiter", "auditor", "admin")
-WRITERS = ("recruiter", "admin")
+EVERYONE = tuple(Role)
+WRITERS = (Role.RECRUITER, Role.ADMIN)
 SORT_WORDS = {"name": "name", "stage": "stage", "last_contact": "last contact"}
 LIST_ARGS = (
     "q",
@@ -112,12 +113,8 @@ CODE_EXPLAINED = (
 )
 
 
-def _settings() -> Settings:
-    return current_app.config["IVR_SETTINGS"]
-
-
 def _rules() -> Rules:
-    return Rules.from_settings(_settings())
+    return Rules.from_settings(settings())
 
 
 def _candidate(candidate_id: int) -> Candidate:
@@ -178,7 +175,7 @@ def _recruiters() -> list[User]:
     """Everyone who owns or may own candidates, for the owner filter (inactive ones too)."""
     return list(
         get_session().scalars(
-            select(User).where(User.role == "recruiter").order_by(User.name, User.id)
+            select(User).where(User.role == Role.RECRUITER).order_by(User.name, User.id)
         )
     )
 
@@ -200,7 +197,7 @@ def _list_page(
     args: Mapping[str, str],
     form: ReassignForm | None = None,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     session = get_session()
     zone = viewer_zone()
     error: str | None = None
@@ -215,8 +212,7 @@ def _list_page(
     except SearchError as bad:
         error, status = _search_problem(bad), 400
     if page is not None and flt is not None:
-        if record_access(session, current_user, "web.candidates.view", filters=flt.as_args()):
-            session.commit()
+        record_read(current_user, "web.candidates.view", filters=flt.as_args())
     rows = []
     for candidate in page.candidates if page else []:
         may_open = can_open_candidate(current_user, candidate)
@@ -234,7 +230,7 @@ def _list_page(
     if form is None:
         form = ReassignForm(formdata=None)
     form.owner_id.choices = _owner_choices(None, nobody=False)
-    base = flt.as_args() if flt else {}
+    base: dict[str, Any] = {**flt.as_args()} if flt else {}
     if flt and args.get("limit"):
         base["limit"] = str(args["limit"])
     return render_template(
@@ -262,19 +258,20 @@ def _list_page(
             for name in ("q", "stage", "owner_id", "do_not_call", "not_called_days")
         ),
         can_reassign=any(r.may_edit for r in rows),
+        can_create=can_create_candidates(current_user),
         zone=zone,
     ), status
 
 
 @bp.get("/candidates")
 @role_required(*EVERYONE)
-def candidate_list():  # type: ignore[no-untyped-def]
+def candidate_list() -> ResponseReturnValue:
     return _list_page(_list_args(request.args))
 
 
 @bp.post("/candidates/reassign")
 @role_required(*WRITERS)
-def reassign_candidates():  # type: ignore[no-untyped-def]
+def reassign_candidates() -> ResponseReturnValue:
     """Hand the ticked candidates to another recruiter: all of them, or none."""
     form = ReassignForm()
     back = _list_args(MultiDict(parse_qsl(form.back.data or "")))
@@ -317,7 +314,8 @@ def reassign_candidates():  # type: ignore[no-untyped-def]
         flash(f"Reassigned {len(moved)} to {owner.name}: {names}.", "info")
     else:
         flash(f"Nothing to move: they are already {owner.name}'s.", "info")
-    return redirect(url_for("web.candidate_list", **back.to_dict()), 303)
+    values: dict[str, Any] = back.to_dict()
+    return redirect(url_for("web.candidate_list", **values), 303)
 
 
 # Adding and editing --------------------------------------------------------------------------
@@ -329,9 +327,9 @@ def _form_page(
     status: int = 200,
     refusal: str | None = None,
     existing: Candidate | None = None,
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     form.owner_id.choices = _owner_choices(
-        candidate.owner if candidate else None, nobody=current_user.role == "admin"
+        candidate.owner if candidate else None, nobody=not may_own_candidates(current_user)
     )
     return render_template(
         "candidate_form.html",
@@ -384,7 +382,9 @@ def _refuse(form: CandidateForm, refused: CandidateError) -> str | None:
     return None
 
 
-def _refused_page(form: CandidateForm, candidate: Candidate | None, refused: CandidateError):  # type: ignore[no-untyped-def]
+def _refused_page(
+    form: CandidateForm, candidate: Candidate | None, refused: CandidateError
+) -> ResponseReturnValue:
     session = get_session()
     session.rollback()
     if refused.status == 403:
@@ -396,16 +396,16 @@ def _refused_page(form: CandidateForm, candidate: Candidate | None, refused: Can
 
 @bp.get("/candidates/new")
 @role_required(*WRITERS)
-def new_candidate():  # type: ignore[no-untyped-def]
+def new_candidate() -> ResponseReturnValue:
     form = CandidateForm(formdata=None)
-    form.stage.data = "applied"
+    form.stage.data = Stage.APPLIED
     form.owner_id.data = str(current_user.id) if may_own_candidates(current_user) else ""
     return _form_page(form, None)
 
 
 @bp.post("/candidates/new")
 @role_required(*WRITERS)
-def create_candidate_page():  # type: ignore[no-untyped-def]
+def create_candidate_page() -> ResponseReturnValue:
     form = CandidateForm()
     if not form.validate_on_submit() and _refused_form(form):
         abort(400)
@@ -433,7 +433,7 @@ def _editable(candidate_id: int) -> Candidate:
 
 @bp.get("/candidates/<id:candidate_id>/edit")
 @role_required(*WRITERS)
-def edit_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
+def edit_candidate(candidate_id: int) -> ResponseReturnValue:
     candidate = _editable(candidate_id)
     form = CandidateForm(formdata=None, obj=candidate)
     form.owner_id.data = str(candidate.owner_id or "")
@@ -442,7 +442,7 @@ def edit_candidate(candidate_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/candidates/<id:candidate_id>/edit")
 @role_required(*WRITERS)
-def update_candidate_page(candidate_id: int):  # type: ignore[no-untyped-def]
+def update_candidate_page(candidate_id: int) -> ResponseReturnValue:
     candidate = _editable(candidate_id)
     form = CandidateForm()
     if not form.validate_on_submit() and _refused_form(form):
@@ -539,7 +539,9 @@ def _history_line(event: CallEvent, zone: str) -> Line:
     )
 
 
-def _candidate_page(candidate: Candidate, note_form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _candidate_page(
+    candidate: Candidate, note_form: NoteForm, status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     zone = viewer_zone()
     show_calls = can_read_candidate_history(current_user, candidate)
@@ -589,15 +591,15 @@ def _openable(candidate_id: int) -> Candidate:
 
 @bp.get("/candidates/<id:candidate_id>")
 @role_required(*EVERYONE)
-def candidate_detail(candidate_id: int):  # type: ignore[no-untyped-def]
+def candidate_detail(candidate_id: int) -> ResponseReturnValue:
     candidate = _openable(candidate_id)
-    record_candidate_view(candidate)
+    record_read(current_user, "web.candidate.view", target=f"candidate:{candidate.id}")
     return _candidate_page(candidate, NoteForm(formdata=None))
 
 
 @bp.post("/candidates/<id:candidate_id>/notes")
-@role_required("recruiter")
-def add_candidate_note(candidate_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def add_candidate_note(candidate_id: int) -> ResponseReturnValue:
     candidate = _openable(candidate_id)
     form = NoteForm()
     if not form.validate_on_submit() and _refused_form(form):

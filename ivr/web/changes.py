@@ -6,6 +6,7 @@ recorded like every other auditor read."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,7 @@ from ivr.candidates.timeline import RECORD_KINDS
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.web import bp
-from models import CallEvent, User
+from models import CallEvent, Role, User
 
 CHANGES_PAGE = 50
 
@@ -34,25 +35,26 @@ def _subjects(events: list[CallEvent]) -> dict[str, str]:
         for event in events
         if event.subject and event.subject.startswith("user:") and event.subject[5:].isdigit()
     }
-    names = {}
+    names: dict[int, str] = {}
     if user_ids:
         rows = get_session().execute(select(User.id, User.name).where(User.id.in_(user_ids)))
         names = {user_id: name for user_id, name in rows}
-    shown = {}
+    shown: dict[str, str] = {}
     for event in events:
-        kind, _, key = (event.subject or "").partition(":")
+        subject = event.subject or ""
+        kind, _, key = subject.partition(":")
         if kind == "user" and key.isdigit():
-            shown[event.subject] = names.get(int(key), f"user {key}")
+            shown[subject] = names.get(int(key), f"user {key}")
         elif kind == "outcome_code":
-            shown[event.subject] = f"outcome code {key}"
+            shown[subject] = f"outcome code {key}"
         else:
-            shown[event.subject] = event.subject or ""
+            shown[subject] = subject
     return shown
 
 
 @bp.get("/log/changes")
-@role_required("auditor")
-def system_changes():  # type: ignore[no-untyped-def]
+@role_required(Role.AUDITOR)
+def system_changes() -> ResponseReturnValue:
     session = get_session()
     before = request.args.get("before", "")
     before = before if before.isdigit() and len(before) <= 18 else ""
@@ -72,8 +74,7 @@ def system_changes():  # type: ignore[no-untyped-def]
     filters = {"before": before} if before else {}
     if what != "all":
         filters["what"] = what
-    if calllog.record_access(session, current_user, "web.changes.view", filters=filters):
-        session.commit()
+    calllog.record_read(current_user, "web.changes.view", filters=filters)
     return render_template(
         "changes.html",
         events=events,

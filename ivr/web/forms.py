@@ -27,7 +27,7 @@ from ivr import words
 from ivr.routing import HUNT_ORDER_MAX, HUNT_ORDER_MIN
 from ivr.system import MAX_PASSWORD, MIN_PASSWORD
 from models import ROLES
-from models.candidate import STAGES
+from models.enums import STAGES
 
 
 class _FlagInput(CheckboxInput):
@@ -60,6 +60,8 @@ def submitted(form: FlaskForm, *names: str) -> dict[str, Any]:
 
 class TimezoneField(StringField):
     """An IANA zone name, or blank for the team's business timezone (checked by the model)."""
+
+    data: str | None
 
     def __init__(self, label: str = "Timezone", **kwargs: Any) -> None:
         kwargs.setdefault("validators", [Optional(), Length(max=64)])

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ivr.candidates import importer
 from ivr.candidates.records import Rules
+from ivr.config import settings
 from ivr.db import get_session
-from ivr.security import role_required, settings
+from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import ImportCandidatesForm
-from models.candidate import STAGES
+from models import Role
+from models.enums import STAGES
 
 
-def _page(form: ImportCandidatesForm, status: int = 200, **context: object):  # type: ignore[no-untyped-def]
+def _page(form: ImportCandidatesForm, status: int = 200, **context: object) -> ResponseReturnValue:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     return render_template(
         "candidates_import.html",
@@ -28,8 +31,8 @@ def _page(form: ImportCandidatesForm, status: int = 200, **context: object):  # 
 
 
 @bp.route("/candidates/import", methods=["GET", "POST"])
-@role_required("recruiter", "admin")
-def import_candidates():  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER, Role.ADMIN)
+def import_candidates() -> ResponseReturnValue:
     form = ImportCandidatesForm()
     if not form.validate_on_submit():
         return _page(form, 400 if form.is_submitted() else 200)
@@ -53,7 +56,7 @@ def import_candidates():  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue | RequestEntityTooLarge:
     if request.endpoint != "web.import_candidates" or not current_user.is_authenticated:
         return exc
     limit_mb = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)

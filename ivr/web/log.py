@@ -4,45 +4,45 @@ call's timeline, export CSV. Every auditor read is recorded."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ivr import calllog
-from ivr.api.calls import csv_response
+from ivr.callflow.callbacks import callback_for
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
-from ivr.permissions import can_note_call, can_read_call
+from ivr.permissions import call_log_recruiters, can_correct_outcome, can_note_call
 from ivr.security import role_required
 from ivr.serialize import iso
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
-from models import Call, CallbackTask, CallEvent, Candidate, OutcomeCode, User
-from models.call import STATUS_RANK
+from models import Call, CallEvent, OutcomeCode, Role, User
 from models.outcome import active_outcomes
 
-READERS = ("recruiter", "auditor")
+READERS = (Role.RECRUITER, Role.AUDITOR)
 
 
 def _filter_choices() -> dict[str, object]:
     session = get_session()
     recruiters = session.scalars(
-        select(User).where(User.role == "recruiter").order_by(User.name)
+        select(User)
+        .where(User.role == Role.RECRUITER, call_log_recruiters(current_user))
+        .order_by(User.name)
     ).all()
-    if current_user.role == "recruiter":
-        recruiters = [u for u in recruiters if u.id == current_user.id]
     return {
         "recruiters": recruiters,
-        "statuses": list(STATUS_RANK),
+        "statuses": calllog.STATUSES,
         "outcomes": session.scalars(select(OutcomeCode).order_by(OutcomeCode.digit)).all(),
     }
 
 
 @bp.get("/log")
 @role_required(*READERS)
-def call_log():  # type: ignore[no-untyped-def]
+def call_log() -> ResponseReturnValue:
     session = get_session()
     try:
         flt = calllog.CallFilter.from_args(request.args)
@@ -60,8 +60,7 @@ def call_log():  # type: ignore[no-untyped-def]
             ),
             400,
         )
-    if calllog.record_access(session, current_user, "web.log.view", filters=flt.as_args()):
-        session.commit()
+    calllog.record_read(current_user, "web.log.view", filters=flt.as_args())
     return render_template(
         "log.html", error=None, args=request.args, page=page, flt=flt, **_filter_choices()
     )
@@ -69,40 +68,32 @@ def call_log():  # type: ignore[no-untyped-def]
 
 @bp.get("/log.csv")
 @role_required(*READERS)
-def call_log_csv():  # type: ignore[no-untyped-def]
-    try:
-        flt = calllog.CallFilter.from_args(request.args)
-    except calllog.FilterError as bad:
-        return {"error": str(bad), "field": bad.field}, 400
-    return csv_response(current_user, flt, "web.log.export")
+def call_log_csv() -> ResponseReturnValue:
+    return calllog.csv_response(current_user, request.args, "web.log.export")
 
 
-def _readable_call(call_id: int) -> Call:
-    call = get_session().get(Call, call_id)
-    if call is None or not can_read_call(current_user, call):
+def _readable_call(call_id: int, *, callbacks: bool = False) -> Call:
+    call = calllog.readable_call(get_session(), current_user, call_id, callbacks=callbacks)
+    if call is None:
         abort(404)
     return call
 
 
 @bp.get("/calls/<id:call_id>")
 @role_required(*READERS)
-def call_detail(call_id: int):  # type: ignore[no-untyped-def]
+def call_detail(call_id: int) -> ResponseReturnValue:
     session = get_session()
-    call = _readable_call(call_id)
+    # A voicemail opens for whoever is to call it back, as its recording plays for them.
+    call = _readable_call(call_id, callbacks=True)
     events = session.scalars(
         select(CallEvent)
         .where(CallEvent.call_id == call.id)
         .options(selectinload(CallEvent.actor))
         .order_by(CallEvent.seq)
     ).all()
-    task = session.scalar(select(CallbackTask).where(CallbackTask.voicemail_call_id == call.id))
-    if calllog.record_access(session, current_user, "web.call.view", target=f"call:{call.id}"):
-        session.commit()
-    can_correct = (
-        current_user.role == "recruiter"
-        and call.recruiter_id == current_user.id
-        and not call.is_active
-    )
+    task = callback_for(session, call)
+    calllog.record_read(current_user, "web.call.view", target=f"call:{call.id}")
+    can_correct = can_correct_outcome(current_user, call) and not call.is_active
     return render_template(
         "call_detail.html",
         call=call,
@@ -116,8 +107,8 @@ def call_detail(call_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/calls/<id:call_id>/notes")
-@role_required("recruiter")
-def add_call_note(call_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def add_call_note(call_id: int) -> ResponseReturnValue:
     """A recruiter's note on a call: appended to its timeline, never edited."""
     wants_json = request.accept_mimetypes.best == "application/json"
     if not ActionForm().validate_on_submit():
@@ -152,8 +143,8 @@ def add_call_note(call_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/calls/<id:call_id>/outcome-corrections")
-@role_required("recruiter")
-def correct_call_outcome(call_id: int):  # type: ignore[no-untyped-def]
+@role_required(Role.RECRUITER)
+def correct_call_outcome(call_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -169,11 +160,3 @@ def correct_call_outcome(call_id: int):  # type: ignore[no-untyped-def]
     session.commit()
     flash("Outcome corrected; the original stays in the timeline.", "info")
     return redirect(url_for("web.call_detail", call_id=call_id)), 303
-
-
-def record_candidate_view(candidate: Candidate) -> None:
-    session = get_session()
-    if calllog.record_access(
-        session, current_user, "web.candidate.view", target=f"candidate:{candidate.id}"
-    ):
-        session.commit()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ivr import system
+from ivr.config import settings
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.system import ChangeRefused
@@ -19,30 +21,30 @@ from models import User, utcnow
 log = logging.getLogger(__name__)
 
 
-def _page(form: MySettingsForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: MySettingsForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "my_settings.html",
         form=form,
         timezones=timezone_choices(),
-        business_zone=current_app.config["IVR_SETTINGS"].timezone,
+        business_zone=settings().timezone,
         now=utcnow(),
     ), status
 
 
 @bp.get("/me/settings")
 @role_required()
-def my_settings():  # type: ignore[no-untyped-def]
+def my_settings() -> ResponseReturnValue:
     return _page(MySettingsForm(formdata=None, obj=current_user))
 
 
 @bp.post("/me/settings")
 @role_required()
-def save_my_settings():  # type: ignore[no-untyped-def]
+def save_my_settings() -> ResponseReturnValue:
     form = MySettingsForm()
     if not form.validate_on_submit():
         return _page(form, 400)
     session = get_session()
-    me = session.get(User, current_user.id)
+    me = session.get_one(User, current_user.id)
     try:
         event = system.update_user(session, me, me, submitted(form, "timezone"))
         session.commit()
@@ -52,6 +54,6 @@ def save_my_settings():  # type: ignore[no-untyped-def]
         return _page(form, refused.status)
     if event is not None:
         log.info("user %s changed their timezone", current_user.id)
-    zone = me.timezone or f"the business timezone ({current_app.config['IVR_SETTINGS'].timezone})"
+    zone = me.timezone or f"the business timezone ({settings().timezone})"
     flash(f"Times are now shown in {zone}.", "info")
     return redirect(url_for("web.my_settings"), 303)

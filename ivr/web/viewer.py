@@ -9,16 +9,16 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask import current_app
 from flask_login import current_user
 
 from ivr import words
+from ivr.config import settings
 from ivr.web import bp
 
 
 def viewer_zone() -> str:
     own = getattr(current_user, "timezone", None) if current_user.is_authenticated else None
-    return words.viewer_zone(own, current_app.config["IVR_SETTINGS"].timezone)
+    return words.viewer_zone(own, settings().timezone)
 
 
 def when(moment: datetime | None) -> str:

@@ -10,14 +10,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ivr.calllog import (
-    MAX_PAGE_SIZE,
-    PAGE_SIZE,
     CallFilter,
     FilterError,
     decode_cursor,
     encode_cursor,
     parse_limit,
 )
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 
 MOMENT = datetime(2025, 3, 9, 14, 30, 5, 123456, tzinfo=UTC)
 

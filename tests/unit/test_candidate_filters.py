@@ -12,16 +12,15 @@ import pytest
 
 from ivr.candidates.search import (
     MAX_DAYS,
-    MAX_PAGE_SIZE,
     MAX_QUERY,
     NEVER,
-    PAGE_SIZE,
     CandidateFilter,
     SearchError,
     decode_cursor,
     encode_cursor,
     parse_limit,
 )
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from models import Candidate
 from models.base import MAX_ID
 from models.candidate import STAGES
