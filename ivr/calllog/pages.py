@@ -16,6 +16,7 @@ from ivr.keyset import parse_limit as parse_page_limit
 from ivr.permissions import can_read_call
 from ivr.serialize import iso
 from models import Call, User
+from models.base import MAX_ID
 
 
 def parse_limit(raw: str | None) -> int:
@@ -31,9 +32,13 @@ def decode_cursor(token: str, order: str) -> tuple[datetime, int]:
         data = decode_key(token)
         moment = datetime.fromisoformat(str(data["t"]).replace("Z", "+00:00"))
         call_id = data["id"]
-        if data["o"] != order or not isinstance(call_id, int) or moment.tzinfo is None:
+        # A bool is an int to Python; an id outside 0..MAX_ID would reach the database as an
+        # error instead of "no more rows".
+        if isinstance(call_id, bool) or not isinstance(call_id, int):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+        if data["o"] != order or not 0 <= call_id <= MAX_ID or moment.tzinfo is None:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, OverflowError):
         raise FilterError(
             "cursor", "not a cursor this listing gave out (keep the same filters and order)"
         ) from None

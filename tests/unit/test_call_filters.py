@@ -249,3 +249,13 @@ def test_a_junk_cursor_is_refused_naming_the_cursor(junk):
 
     assert refused.value.field == "cursor"
     assert "not a cursor this listing gave out" in refused.value.reason
+
+
+@pytest.mark.parametrize("call_id", [True, -1, 2**31, 10**30])
+def test_a_cursor_with_an_id_no_call_can_have_is_refused(call_id):
+    forged = token({"t": "2025-03-09T14:30:05Z", "id": call_id, "o": "newest"})
+
+    with pytest.raises(FilterError) as refused:
+        decode_cursor(forged, "newest")
+
+    assert refused.value.field == "cursor"
