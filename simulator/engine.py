@@ -460,6 +460,19 @@ class Simulator:
         with self._cond:
             return list(self._requests)
 
+    def delivered(self, timeout: float = 5.0) -> list[SentRequest]:
+        """Every delivery so far, oldest first, once callbacks still on their way (chaos:
+        reorder) have arrived; a duplicated delivery counts once (its first copy)."""
+        with self._cond:
+            settled = self._cond.wait_for(
+                lambda: all(leg.pending == 0 for leg in self._legs.values()), timeout=timeout
+            )
+            if not settled:
+                raise SimulatorError(
+                    f"callbacks still on their way after {timeout}s.\n{self._describe_locked()}"
+                )
+            return [r for r in self._requests if r.chaos != "duplicate"]
+
     @property
     def dropped(self) -> list[SentRequest]:
         """Callbacks chaos decided never to deliver (status None, chaos "dropped")."""

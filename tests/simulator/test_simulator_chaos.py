@@ -102,6 +102,36 @@ def test_reordered_callbacks_arrive_late_and_out_of_order_with_true_sequence_num
         assert callback.form["SequenceNumber"] == str(STATUSES.index(callback.form["CallStatus"]))
 
 
+def test_delivered_waits_for_late_callbacks_and_counts_a_retry_once(
+    sim: Simulator, fake: FakeApp
+) -> None:
+    sim.set_chaos(Chaos(reorder=True, duplicate_rate=1.0, seed=SEED_THAT_SWAPS_THE_FIRST_TWO))
+    menu = VoiceResponse()
+    menu.gather(num_digits=1, action=fake.url("/choice")).say("Press 1.")
+    fake.on("/answer", menu)
+    leg = sim.create_call(
+        to=RECRUITER,
+        from_=COMPANY,
+        url=fake.url("/answer"),
+        status_callback=fake.url("/status"),
+        status_callback_event=EVENTS,
+    )
+    sim.answer(sim.wait_for(sid=leg.sid, waiting_for_input="answer").sid)
+    sim.wait_for(sid=leg.sid, waiting_for_input="digits")
+
+    delivered = [r for r in sim.delivered() if r.kind == "status-callback"]
+
+    assert sorted(r.params["CallStatus"] for r in delivered) == [
+        "in-progress",
+        "initiated",
+        "ringing",
+    ]
+    assert all(r.chaos is None for r in delivered)
+    assert len(fake.to("/status")) == 6  # every copy arrived too
+    sim.hangup(leg.sid)
+    sim.wait_for(sid=leg.sid, state="completed")
+
+
 def test_the_same_seed_makes_the_same_decisions(sim: Simulator, fake: FakeApp) -> None:
     chaos = Chaos(drop_rate=0.5, duplicate_rate=0.5, seed=5)
     sim.set_chaos(chaos)
