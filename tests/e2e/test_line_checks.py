@@ -3,6 +3,7 @@ leg did. They are what a chaos run asserts, so they must catch what they claim t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -23,7 +24,7 @@ def _sent(token: str, params: dict[str, str] = RINGING) -> SentRequest:
     )
 
 
-def _network(*sent: SentRequest, legs: list[LegSnapshot] = ()) -> SimpleNamespace:  # type: ignore[assignment]
+def _network(*sent: SentRequest, legs: Sequence[LegSnapshot] = ()) -> SimpleNamespace:
     return SimpleNamespace(sim=SimpleNamespace(requests=list(sent), legs=lambda: list(legs)))
 
 
