@@ -251,7 +251,7 @@ def test_list_filters_calls_as_twilio_does(
     fake.on("/voice", _ring_recruiter())
     parent = sim.incoming_call(CALLER, COMPANY)
     child = sim.wait_for(parent_sid=parent, waiting_for_input="answer")
-    other = _place(rest_client, fake)
+    other = sim.wait_for(sid=_place(rest_client, fake), waiting_for_input="answer").sid
 
     children = rest_client.calls.list(parent_call_sid=parent)
     ringing = rest_client.calls.list(status="ringing", to=RECRUITER)
