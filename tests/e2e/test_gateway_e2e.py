@@ -60,3 +60,20 @@ def test_gateway_fetches_a_recording_with_the_account_credentials(line, db):
 
     assert audio[:4] == b"RIFF"
     assert audio[8:12] == b"WAVE"
+
+
+def test_gateway_redirects_a_call_within_twilios_api_description(line):
+    with line.app.app_context():
+        placed = gateway().place_call(
+            to="+15005550125", url=f"{line.url}/voice/incoming",
+            status_callback=f"{line.url}/voice/status",
+        )  # fmt: skip
+        line.sim.wait_for(sid=placed.sid, waiting_for_input="answer")
+        gateway().redirect(placed.sid, f"{line.url}/voice/fallback")
+
+    line.sim.answer(placed.sid)
+    line.sim.wait_for(sid=placed.sid, state="completed")
+
+    [voice] = [r for r in line.sim.requests if r.kind == "voice"]
+    assert voice.url == f"{line.url}/voice/fallback"
+    assert line.sim.errors == []  # the update's Url and Method are what UpdateCall takes
