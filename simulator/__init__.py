@@ -1,6 +1,7 @@
 """A local stand-in for Twilio Programmable Voice: REST calls, TwiML and signed webhooks."""
 
 from simulator.engine import (
+    Chaos,
     LegSnapshot,
     Recording,
     SentRequest,
@@ -9,4 +10,12 @@ from simulator.engine import (
     SimulatorError,
 )
 
-__all__ = ["LegSnapshot", "Recording", "SentRequest", "SimClock", "Simulator", "SimulatorError"]
+__all__ = [
+    "Chaos",
+    "LegSnapshot",
+    "Recording",
+    "SentRequest",
+    "SimClock",
+    "Simulator",
+    "SimulatorError",
+]

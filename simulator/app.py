@@ -14,7 +14,9 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 
 from simulator.engine import (
     API_VERSION,
+    DEFAULT_STIR_VERSTAT,
     E164,
+    Chaos,
     LegSnapshot,
     Simulator,
     SimulatorError,
@@ -73,7 +75,7 @@ def call_resource(sim: Simulator, leg: LegSnapshot) -> dict[str, Any]:
     return {
         "account_sid": sim.account_sid,
         "annotation": None,
-        "answered_by": None,
+        "answered_by": leg.answered_by,
         "api_version": API_VERSION,
         "caller_name": None,
         "date_created": rfc2822(leg.date_created or now),
@@ -115,6 +117,7 @@ def leg_json(sim: Simulator, leg: LegSnapshot) -> dict[str, Any]:
         "waiting_for": leg.waiting_for,
         "prompt": leg.prompt,
         "ended": leg.ended,
+        "answered_by": leg.answered_by,
         "said": sim.said(leg.sid),
         "played": sim.played(leg.sid),
     }
@@ -134,6 +137,15 @@ def create_simulator_app(sim: Simulator) -> Flask:
             and hmac.compare_digest(auth.username or "", sim.account_sid)
             and hmac.compare_digest(auth.password or "", sim.auth_token)
         )
+
+    @app.before_request
+    def check_contract() -> None:
+        """Every REST request, checked against Twilio's API description when asked to."""
+        if sim.contract is None or not request.path.startswith(f"/{API_VERSION}/"):
+            return
+        request.get_data(cache=True)  # read once; the form parser reads the cached body
+        for problem in sim.contract.violations(request):
+            sim.report(f"contract: {request.method} {request.full_path.rstrip('?')}: {problem}")
 
     def check_account(account_sid: str) -> Response | None:
         if not authenticated():
@@ -173,6 +185,9 @@ def create_simulator_app(sim: Simulator) -> Flask:
         timeout = form.get("Timeout", "60")
         if not timeout.isdigit():
             return twilio_error(400, 21216, f"Timeout must be a whole number, not {timeout!r}")
+        amd_callback = form.get("AsyncAmdStatusCallback") or None
+        if amd_callback and not _valid_url(amd_callback):
+            return twilio_error(400, 21609, f"AsyncAmdStatusCallback is not a URL: {amd_callback}")
         leg = sim.create_call(
             to=to,
             from_=from_,
@@ -185,15 +200,46 @@ def create_simulator_app(sim: Simulator) -> Flask:
             status_callback_method=form.get("StatusCallbackMethod", "POST"),
             status_callback_event=form.getlist("StatusCallbackEvent"),
             timeout=int(timeout),
+            machine_detection=form.get("MachineDetection") or None,
+            async_amd=form.get("AsyncAmd", "").lower() == "true",
+            async_amd_status_callback=amd_callback,
+            async_amd_status_callback_method=form.get("AsyncAmdStatusCallbackMethod", "POST"),
         )
+        sim.hold_rest_response()  # chaos: the call rings while the client still waits
         return jsonify(call_resource(sim, leg)), 201
 
     @app.get(f"{api}/Calls.json")
     def list_calls(account_sid: str):
+        """Newest first, filtered as Twilio filters: To, From, ParentCallSid, Status."""
         if (refused := check_account(account_sid)) is not None:
             return refused
-        calls = [call_resource(sim, leg) for leg in reversed(sim.legs())]
-        return jsonify({"calls": calls, "page": 0, "page_size": len(calls), "next_page_uri": None})
+        wanted = {
+            "to": request.args.get("To"),
+            "from_": request.args.get("From"),
+            "parent_sid": request.args.get("ParentCallSid"),
+            "state": request.args.get("Status"),
+        }
+        page_size = request.args.get("PageSize", "50")
+        size = min(int(page_size), 1000) if page_size.isdigit() and int(page_size) else 50
+        calls = [
+            call_resource(sim, leg)
+            for leg in reversed(sim.legs())
+            if all(value is None or getattr(leg, name) == value for name, value in wanted.items())
+        ][:size]
+        uri = f"/{API_VERSION}/Accounts/{sim.account_sid}/Calls.json"
+        return jsonify(
+            {
+                "calls": calls,
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": max(len(calls) - 1, 0),
+                "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": f"{uri}?PageSize={size}&Page=0",
+            }
+        )
 
     @app.route(f"{api}/Calls/<call_sid>.json", methods=["GET", "POST"])
     def call(account_sid: str, call_sid: str):
@@ -224,7 +270,7 @@ def create_simulator_app(sim: Simulator) -> Flask:
             return twilio_error(400, 21220, str(exc).splitlines()[0])
         return jsonify(call_resource(sim, leg))
 
-    @app.get(f"{api}/Recordings/<name>")
+    @app.route(f"{api}/Recordings/<name>", methods=["GET", "DELETE"])
     def recording(account_sid: str, name: str):
         if (refused := check_account(account_sid)) is not None:
             return refused
@@ -234,6 +280,9 @@ def create_simulator_app(sim: Simulator) -> Flask:
             return twilio_error(
                 404, 20404, f"The requested resource /Recordings/{name} was not found"
             )
+        if request.method == "DELETE":
+            sim.delete_recording(found.sid)
+            return Response(status=204)
         extension = matched.group(2) or ".wav"
         if extension == ".json":
             uri = f"/{API_VERSION}/Accounts/{sim.account_sid}/Recordings/{found.sid}.json"
@@ -275,10 +324,11 @@ def create_simulator_app(sim: Simulator) -> Flask:
     def control_incoming():
         body = data()
         from_, to = str(body.get("from", "")).strip(), str(body.get("to", "")).strip()
+        stir_verstat = str(body.get("stir_verstat", DEFAULT_STIR_VERSTAT) or "").strip() or None
         if not from_ or not to:
             return refused("from and to are required", 400)
         try:
-            sid = sim.incoming_call(from_, to)
+            sid = sim.incoming_call(from_, to, stir_verstat=stir_verstat)
         except SimulatorError as exc:
             return refused(str(exc), 400)
         return done({"sid": sid}, 201)
@@ -294,6 +344,22 @@ def create_simulator_app(sim: Simulator) -> Flask:
         except SimulatorError as exc:
             return jsonify({"error": str(exc).splitlines()[0]}), 404
 
+    @app.get("/control/chaos")
+    def control_chaos_show():
+        return jsonify(sim.chaos.as_dict())
+
+    @app.post("/control/chaos")
+    def control_chaos():
+        """Change some chaos settings (the rest stay); the dev page's form sends them all."""
+        values = data()
+        if not request.is_json:
+            values["reorder"] = values.get("reorder", "")  # an unticked box is not sent
+        try:
+            chaos = sim.set_chaos(Chaos.from_dict(values, base=sim.chaos))
+        except ValueError as exc:
+            return refused(str(exc), 400)
+        return done(chaos.as_dict())
+
     @app.get("/control/requests")
     def control_requests():
         return jsonify(
@@ -307,8 +373,10 @@ def create_simulator_app(sim: Simulator) -> Flask:
                         "params": r.params,
                         "status": r.status,
                         "error": r.error,
+                        "token": r.token,
+                        "chaos": r.chaos,
                     }
-                    for r in sim.requests
+                    for r in sim.requests + sim.dropped
                 ],
                 "errors": sim.errors,
             }
@@ -320,6 +388,8 @@ def create_simulator_app(sim: Simulator) -> Flask:
         try:
             if action == "answer":
                 sim.answer(sid)
+            elif action == "answer-machine":
+                sim.answer_machine(sid)
             elif action == "busy":
                 sim.busy(sid)
             elif action == "no-answer":
@@ -357,6 +427,9 @@ def create_simulator_app(sim: Simulator) -> Flask:
             legs=[(leg, sim.said(leg.sid)) for leg in reversed(legs)],
             numbers=list(sim.numbers),
             default_caller=DEFAULT_CALLER,
+            default_stir_verstat=DEFAULT_STIR_VERSTAT,
+            chaos=sim.chaos,
+            status_callbacks=sim.status_callbacks,
             error=request.args.get("error"),
             live=any(not leg.ended for leg in legs),
             errors=sim.errors,

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import re
 import secrets
 import threading
+import time
+import uuid
 import xml.etree.ElementTree as ET
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
+from werkzeug import Request
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +36,143 @@ E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 WEBHOOK_TIMEOUT = 15.0
 # Bare digits a caller may key; anything else sent to press() is refused.
 DTMF = frozenset("0123456789*#")
+# Every webhook carries this header; a retried delivery carries the same value. Twilio: "a
+# unique string, that you can use to distinguish retry attempts"
+# (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides).
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+# What an inbound call's voice request says about its caller ID unless told otherwise
+# (https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir).
+DEFAULT_STIR_VERSTAT = "TN-Validation-Passed-A"
+# Answering machine detection: the AnsweredBy a machine gets in each mode, and a human's
+# (https://www.twilio.com/docs/voice/answering-machine-detection).
+MACHINE_ANSWERS = {"Enable": "machine_start", "DetectMessageEnd": "machine_end_beep"}
+# Chaos: how late a reordered callback may be, and how long the REST answer is held by
+# default (past ivr.telephony's 10-second client timeout).
+REORDER_MAX_DELAY = 0.3
+DEFAULT_REST_DELAY = 11.0
 
 
 class SimulatorError(Exception):
     """A controller request the simulated network cannot honour (or a wait that timed out)."""
 
 
+class ContractCheck(Protocol):
+    """Checks a REST request the simulator received against Twilio's published API
+    description (tests/contracts/twilio.py); each problem found becomes a simulator error."""
+
+    def violations(self, request: Request) -> list[str]: ...
+
+
 class SimClock:
-    """Simulated wall time: starts at the real time and moves only when told to."""
+    """Simulated wall time: the real time moving on (monotonic) since `start`, plus every
+    advance(). Talk time is real and no timestamp is before the app's own clock; a test that
+    needs minutes to pass advances it, and durations are reported in whole seconds (rounded
+    down, as Twilio reports them), so a test's advance(95) still reads 95."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = (start or datetime.now(UTC)).replace(microsecond=0)
+        self._start = start or datetime.now(UTC)
+        self._origin = time.monotonic()
+        self._offset = timedelta(0)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
         with self._lock:
-            return self._now
+            return self._start + timedelta(seconds=time.monotonic() - self._origin) + self._offset
 
     def advance(self, seconds: float) -> datetime:
         with self._lock:
-            self._now += timedelta(seconds=seconds)
-            return self._now
+            self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """How the simulated network misbehaves, as the real one does now and then.
+
+    duplicate_rate: a callback (status, recording, AMD) is delivered twice with the same
+        idempotency token, concurrently or right after the first.
+    reorder: callbacks are delivered from their own threads after a small random delay, so
+        they may arrive out of order (SequenceNumber stays truthful).
+    drop_rate: a callback is never delivered. TwiML requests (voice, action, whisper) are
+        never dropped: that would end the call, and Twilio's fallback URL covers them.
+    rest_delay_seconds: POST Calls.json creates and starts the call, then answers only after
+        this long; past the client's timeout the client gives up while the call rings.
+    seed: every decision is drawn from it, keyed by what is delivered, so a run repeats.
+    """
+
+    duplicate_rate: float = 0.0
+    reorder: bool = False
+    drop_rate: float = 0.0
+    rest_delay_seconds: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("duplicate_rate", "drop_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {getattr(self, name)!r}")
+        if not 0.0 <= self.rest_delay_seconds <= 60.0:
+            raise ValueError(f"rest_delay_seconds must be 0 to 60, not {self.rest_delay_seconds}")
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.duplicate_rate or self.reorder or self.drop_rate or self.rest_delay_seconds
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object], base: Chaos | None = None) -> Chaos:
+        """Chaos settings from JSON-like values (unknown keys refused), over `base`."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown chaos settings: {sorted(unknown)}; known: {sorted(known)}")
+        changes: dict[str, object] = {}
+        try:
+            for name, value in values.items():
+                if name == "reorder":
+                    changes[name] = _truthy(value)
+                elif name == "seed":
+                    changes[name] = None if value in (None, "") else int(value)
+                else:
+                    changes[name] = float(value or 0)
+        except (TypeError, ValueError):
+            raise ValueError(f"chaos settings must be numbers: {dict(values)!r}") from None
+        return replace(base or cls(), **changes)
+
+    @classmethod
+    def parse(cls, text: str) -> Chaos:
+        """'duplicate=0.5,reorder,drop=0.2,delay=11,seed=7' (a bare name takes its default:
+        duplicate 0.5, drop 0.25, delay 11 s), as `--chaos` and SIM_CHAOS spell it."""
+        aliases = {
+            "duplicate": "duplicate_rate",
+            "drop": "drop_rate",
+            "delay": "rest_delay_seconds",
+            "rest_delay": "rest_delay_seconds",
+            "rest-delay": "rest_delay_seconds",
+        }
+        bare = {
+            "duplicate_rate": 0.5,
+            "drop_rate": 0.25,
+            "rest_delay_seconds": DEFAULT_REST_DELAY,
+            "reorder": True,
+        }
+        values: dict[str, object] = {}
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, sep, value = item.partition("=")
+            name = aliases.get(name.strip(), name.strip())
+            if not sep and name not in bare:
+                raise ValueError(f"chaos {name!r} needs a value, like {name}=1")
+            values[name] = value.strip() if sep else bare[name]
+        return cls.from_dict(values)
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 @dataclass(frozen=True)
@@ -66,6 +187,8 @@ class SentRequest:
     status: int | None  # None: no HTTP response at all (connection refused, timeout)
     body: str
     error: str | None = None  # why this request counts as failed, None when it did not
+    token: str = ""  # its I-Twilio-Idempotency-Token: a duplicate delivery repeats it
+    chaos: str | None = None  # "duplicate" (a second delivery), "dropped" (never sent)
 
 
 @dataclass(frozen=True)
@@ -87,6 +210,7 @@ class LegSnapshot:
     end_time: datetime | None = None
     duration: int | None = None
     url: str | None = None
+    answered_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +223,10 @@ class Recording:
 
 def new_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
+
+
+def new_token() -> str:
+    return str(uuid.uuid4())
 
 
 def rfc2822(moment: datetime) -> str:
@@ -185,6 +313,19 @@ class _Leg:
     bridge_ended: datetime | None = None
     bridge_end_reason: str | None = None
     answer_announced: bool = False
+    ended_by_rest: bool = False
+    # Inbound: what the network says about the caller ID (StirVerstat on the voice request).
+    stir_verstat: str | None = None
+    # Answering machine detection as asked for (MachineDetection / <Number machineDetection>),
+    # where its result goes, and who answered: an answering machine never presses a key.
+    machine_detection: str | None = None
+    async_amd: bool = False
+    amd_callback: str | None = None
+    amd_callback_method: str = "POST"
+    machine: bool = False
+    answered_by: str | None = None
+    # Callbacks of this leg still on their way (chaos: reorder); the leg ends after them.
+    pending: int = 0
 
     def snapshot(self) -> LegSnapshot:
         duration = None
@@ -208,6 +349,7 @@ class _Leg:
             end_time=self.ended_at,
             duration=duration,
             url=self.url,
+            answered_by=self.answered_by,
         )
 
     def describe(self) -> str:
@@ -244,25 +386,63 @@ class Simulator:
         clock: SimClock | None = None,
         webhook_timeout: float = WEBHOOK_TIMEOUT,
         action_timeout: float = 5.0,
+        status_callbacks: Mapping[str, str] | None = None,
+        chaos: Chaos | None = None,
+        contract: ContractCheck | None = None,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.numbers = dict(numbers)
         # A number's "Call status changes" URL, as set in the Twilio console: it receives the
         # completed event of every call to that number.
-        self.status_callbacks: dict[str, str] = {}
+        self.status_callbacks: dict[str, str] = dict(status_callbacks or {})
         self.base_url = base_url.rstrip("/")
         self.clock = clock or SimClock()
         self.webhook_timeout = webhook_timeout
         self.action_timeout = action_timeout
+        # Checks every REST request received against Twilio's API description (or None).
+        self.contract = contract
         self._validator = RequestValidator(auth_token)
         self._cond = threading.Condition()
         self._legs: dict[str, _Leg] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._requests: list[SentRequest] = []
+        self._dropped: list[SentRequest] = []
         self._errors: list[str] = []
         self._recordings: dict[str, Recording] = {}
+        self._draws: Counter[str] = Counter()
+        self._stop = threading.Event()
         self._closed = False
+        self.chaos = Chaos()
+        self.set_chaos(chaos or Chaos())
+
+    # Chaos ----------------------------------------------------------------------------------
+
+    def set_chaos(self, chaos: Chaos) -> Chaos:
+        """Misbehave from now on as `chaos` says; without a seed, one is chosen (and shown)."""
+        if chaos.seed is None:
+            chaos = replace(chaos, seed=secrets.randbelow(1_000_000))
+        with self._cond:
+            self.chaos = chaos
+            self._draws.clear()
+        if chaos.active:
+            log.info("simulator chaos: %s", chaos)
+        return chaos
+
+    def _draw(self, *key: object) -> random.Random:
+        """A random source for one decision, from the seed and what is decided about: the same
+        seed makes the same decisions however the legs' threads interleave."""
+        base = "|".join(str(part) for part in (self.chaos.seed, *key))
+        with self._cond:
+            occurrence = self._draws[base]
+            self._draws[base] += 1
+        return random.Random(f"{base}|{occurrence}")
+
+    def hold_rest_response(self) -> None:
+        """Chaos: the REST API has created the call, and takes its time to say so."""
+        delay = self.chaos.rest_delay_seconds
+        if delay:
+            self._stop.wait(delay)
 
     # Inspection -----------------------------------------------------------------------------
 
@@ -279,6 +459,25 @@ class Simulator:
         """Every request sent so far, oldest first."""
         with self._cond:
             return list(self._requests)
+
+    def delivered(self, timeout: float = 5.0) -> list[SentRequest]:
+        """Every delivery so far, oldest first, once callbacks still on their way (chaos:
+        reorder) have arrived; a duplicated delivery counts once (its first copy)."""
+        with self._cond:
+            settled = self._cond.wait_for(
+                lambda: all(leg.pending == 0 for leg in self._legs.values()), timeout=timeout
+            )
+            if not settled:
+                raise SimulatorError(
+                    f"callbacks still on their way after {timeout}s.\n{self._describe_locked()}"
+                )
+            return [r for r in self._requests if r.chaos != "duplicate"]
+
+    @property
+    def dropped(self) -> list[SentRequest]:
+        """Callbacks chaos decided never to deliver (status None, chaos "dropped")."""
+        with self._cond:
+            return list(self._dropped)
 
     @property
     def errors(self) -> list[str]:
@@ -300,6 +499,11 @@ class Simulator:
     def recording(self, sid: str) -> Recording | None:
         with self._cond:
             return self._recordings.get(sid)
+
+    def delete_recording(self, sid: str) -> bool:
+        """What DELETE .../Recordings/{sid}.json does; False when there is no such recording."""
+        with self._cond:
+            return self._recordings.pop(sid, None) is not None
 
     def recording_url(self, recording_sid: str) -> str:
         return (
@@ -379,8 +583,13 @@ class Simulator:
 
     # Controller ----------------------------------------------------------------------------
 
-    def incoming_call(self, from_: str, to: str) -> str:
-        """A caller dials a company number; returns the new inbound leg's CallSid."""
+    def incoming_call(
+        self, from_: str, to: str, *, stir_verstat: str | None = DEFAULT_STIR_VERSTAT
+    ) -> str:
+        """A caller dials a company number; returns the new inbound leg's CallSid.
+
+        stir_verstat is what the voice request's StirVerstat says about the caller ID (None:
+        the parameter is absent, as for calls from outside the United States)."""
         if to not in self.numbers:
             raise SimulatorError(
                 f"{to} is not one of the simulator's numbers: {list(self.numbers)}"
@@ -399,6 +608,7 @@ class Simulator:
             fallback_url=fallback_url,
             status_callback=self.status_callbacks.get(to),
             status_events=frozenset({"completed"}) if to in self.status_callbacks else frozenset(),
+            stir_verstat=stir_verstat,
         )
         self._start(leg, self._run_inbound)
         return leg.sid
@@ -417,6 +627,10 @@ class Simulator:
         status_callback_method: str = "POST",
         status_callback_event: Iterable[str] = (),
         timeout: int | None = None,
+        machine_detection: str | None = None,
+        async_amd: bool = False,
+        async_amd_status_callback: str | None = None,
+        async_amd_status_callback_method: str = "POST",
     ) -> LegSnapshot:
         """What POST .../Calls.json does: a queued outbound-api leg that will ring `to`."""
         events = frozenset(e for event in status_callback_event for e in event.split())
@@ -437,6 +651,10 @@ class Simulator:
             status_callback_method=(status_callback_method or "POST").upper(),
             status_events=events or (frozenset({"completed"}) if status_callback else events),
             ring_timeout=timeout,
+            machine_detection=machine_detection,
+            async_amd=async_amd,
+            amd_callback=async_amd_status_callback,
+            amd_callback_method=(async_amd_status_callback_method or "POST").upper(),
         )
         snapshot = leg.snapshot()
         self._start(leg, self._run_outbound)
@@ -462,8 +680,10 @@ class Simulator:
                 elif leg.answered_at is None and (
                     leg.direction != "inbound" or status == "canceled"
                 ):
+                    leg.ended_by_rest = True
                     self._interrupt(leg, "hangup", "canceled")
                 elif status == "completed":
+                    leg.ended_by_rest = True
                     self._interrupt(leg, "hangup", "completed")
             elif url is not None or twiml is not None:
                 if leg.status in TERMINAL_STATES or leg.ended:
@@ -480,6 +700,12 @@ class Simulator:
     def answer(self, sid: str) -> None:
         """The ringing phone picks up."""
         self._deliver(sid, "answer", "answer")
+
+    def answer_machine(self, sid: str) -> None:
+        """An answering machine picks up: it plays its greeting, takes whatever is said after
+        the beep and never presses a key (every Gather and Record it meets hears silence).
+        With machine detection asked for, the app learns it from AnsweredBy."""
+        self._deliver(sid, "answer", "machine")
 
     def busy(self, sid: str) -> None:
         """The ringing phone rejects the call: busy."""
@@ -526,6 +752,7 @@ class Simulator:
 
     def close(self, timeout: float = 5.0) -> None:
         """Hang up every leg still alive and wait for the worker threads to finish."""
+        self._stop.set()
         with self._cond:
             self._closed = True
             for leg in self._legs.values():
@@ -601,18 +828,20 @@ class Simulator:
     # Worker: the life of each kind of leg -------------------------------------------------
 
     def _run_inbound(self, leg: _Leg) -> None:
-        self._drive(leg, _Next(leg.url or "", "POST", {}, "voice"))
+        params = {"StirVerstat": leg.stir_verstat} if leg.stir_verstat else {}
+        self._drive(leg, _Next(leg.url or "", "POST", params, "voice"))
 
     def _run_outbound(self, leg: _Leg) -> None:
         self._set_status(leg, "initiated")
         self._set_status(leg, "ringing")
         if not self._ring(leg):
             return
+        params = self._machine_detected(leg, leg.amd_callback, leg.amd_callback_method)
         with self._cond:
             start = (
                 _Doc(leg.url or "", self._parse(leg.twiml)[0] or [])
                 if leg.twiml is not None
-                else _Next(leg.url or "", leg.method, {}, "voice")
+                else _Next(leg.url or "", leg.method, params, "voice")
             )
         self._drive(leg, start)
 
@@ -630,18 +859,55 @@ class Simulator:
                     kind, _ = leg.inbox.popleft()
                     break
                 self._cond.wait()
-        if kind != "answer":
+        if kind not in ("answer", "machine"):
             with self._cond:
                 leg.final_status = kind
             return False
+        with self._cond:
+            leg.machine = kind == "machine"
         self._mark_answered(leg)
         return True
+
+    def _machine_detected(
+        self, leg: _Leg, callback: str | None, callback_method: str
+    ) -> dict[str, str]:
+        """Answering machine detection's result, where the docs say it goes
+        (https://www.twilio.com/docs/voice/answering-machine-detection and
+        https://www.twilio.com/en-us/blog/async-answering-machine-detection-tutorial):
+        synchronous AMD blocks until it knows and sends AnsweredBy with the next TwiML request
+        (returned here, for the Url or the <Number url> request); asynchronous AMD (AsyncAmd)
+        runs the TwiML at once and posts AnsweredBy to AsyncAmdStatusCallback; a <Number>'s
+        amdStatusCallback is told as well. Without any callback the result is only on the
+        Call resource (warning 21262)."""
+        if leg.machine_detection is None:
+            return {}
+        if leg.machine_detection not in MACHINE_ANSWERS:
+            self._error(
+                f"{leg.sid}: machine detection {leg.machine_detection!r} is neither "
+                f"{' nor '.join(MACHINE_ANSWERS)}"
+            )
+            return {}
+        answered_by = MACHINE_ANSWERS[leg.machine_detection] if leg.machine else "human"
+        with self._cond:
+            leg.answered_by = answered_by
+        if callback:
+            params = {
+                "AccountSid": self.account_sid,
+                "CallSid": leg.sid,
+                "AnsweredBy": answered_by,
+                "MachineDetectionDuration": "2000",
+            }
+            self._callback(leg, "amd-callback", callback, callback_method, params, later=True)
+        return {} if leg.async_amd else {"AnsweredBy": answered_by}
 
     def _run_child(self, leg: _Leg, parent: _Leg, whisper: _Next | None) -> None:
         self._set_status(leg, "initiated")
         self._set_status(leg, "ringing")
         if not self._ring(leg):
             return
+        detected = self._machine_detected(leg, leg.amd_callback, leg.amd_callback_method)
+        if whisper is not None and detected:
+            whisper = replace(whisper, params={**whisper.params, **detected})
         ran_to_end = True
         if whisper is not None:
             ran_to_end = self._drive(leg, whisper)
@@ -704,6 +970,8 @@ class Simulator:
             final = leg.final_status
         self._set_status(leg, final)
         with self._cond:
+            # Ended means every callback of the leg has been delivered (or dropped).
+            self._cond.wait_for(lambda: leg.pending == 0)
             leg.ended = True
             self._cond.notify_all()
 
@@ -742,7 +1010,7 @@ class Simulator:
                 seconds = leg.snapshot().duration or 0
                 params.update(CallDuration=str(seconds), Duration=str(math.ceil(seconds / 60)))
             url, method = leg.status_callback, leg.status_callback_method
-        self._send(leg.sid, "status-callback", url, method, params)
+        self._callback(leg, "status-callback", url, method, params)
 
     def _call_params(self, leg: _Leg) -> dict[str, str]:
         params = {
@@ -765,18 +1033,100 @@ class Simulator:
     def signature(self, url: str, params: Mapping[str, str]) -> str:
         return self._validator.compute_signature(url, dict(params))
 
+    def _callback(
+        self,
+        leg: _Leg,
+        kind: str,
+        url: str,
+        method: str,
+        params: Mapping[str, str],
+        *,
+        later: bool = False,
+    ) -> None:
+        """A status, recording or AMD callback, delivered as chaos allows: maybe twice with one
+        idempotency token, maybe late (from its own thread, the leg ending only after it),
+        maybe never. later=True: from its own thread even without chaos."""
+        chaos = self.chaos
+        draw = self._draw(
+            kind,
+            leg.direction,
+            leg.from_,
+            leg.to,
+            urlsplit(url).path,
+            *(params.get(name, "") for name in ("CallStatus", "SequenceNumber", "RecordingSid")),
+        )
+        drop, duplicate, together, delay = (draw.random() for _ in range(4))
+        token = new_token()
+        if drop < chaos.drop_rate:
+            dropped = SentRequest(
+                kind, leg.sid, method.upper(), url, dict(params), None, "", None, token, "dropped"
+            )
+            with self._cond:
+                self._dropped.append(dropped)
+            log.info("chaos: dropped %s %s of %s", kind, url, leg.sid)
+            return
+        copies = 2 if duplicate < chaos.duplicate_rate else 1
+        wait = delay * REORDER_MAX_DELAY if chaos.reorder else 0.0
+
+        def send(copy: int) -> None:
+            self._send(
+                leg.sid, kind, url, method, params, token=token, chaos="duplicate" if copy else None
+            )
+
+        def deliver() -> None:
+            if wait:
+                self._stop.wait(wait)
+            if copies == 2 and together < 0.5:  # both at once, as two edges might
+                twins = [threading.Thread(target=send, args=(copy,)) for copy in range(2)]
+                for twin in twins:
+                    twin.start()
+                for twin in twins:
+                    twin.join()
+            else:
+                for copy in range(copies):
+                    send(copy)
+
+        if not (later or chaos.reorder):
+            deliver()
+            return
+        with self._cond:
+            leg.pending += 1
+
+        def deliver_later() -> None:
+            try:
+                deliver()
+            finally:
+                with self._cond:
+                    leg.pending -= 1
+                    self._cond.notify_all()
+
+        threading.Thread(target=deliver_later, name=f"cb-{leg.sid[:10]}", daemon=True).start()
+
     def _send(
-        self, call_sid: str, kind: str, url: str, method: str, params: Mapping[str, str]
+        self,
+        call_sid: str,
+        kind: str,
+        url: str,
+        method: str,
+        params: Mapping[str, str],
+        *,
+        token: str | None = None,
+        chaos: str | None = None,
     ) -> SentRequest:
         """One signed webhook request, logged; never raises."""
         method = (method or "POST").upper()
         params = dict(params)
+        token = token or new_token()
         if method == "GET":
             target = url + ("&" if urlsplit(url).query else "?") + urlencode(params)
             signature, body = self.signature(target, {}), None
         else:
             target, signature, body = url, self.signature(url, params), params
-        headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1 (simulator)"}
+        headers = {
+            "X-Twilio-Signature": signature,
+            IDEMPOTENCY_HEADER: token,
+            "User-Agent": "TwilioProxy/1.1 (simulator)",
+        }
         status: int | None = None
         text, error = "", None
         try:
@@ -788,13 +1138,17 @@ class Simulator:
                 error = f"HTTP {status}"
         except requests.RequestException as exc:
             error = f"no response: {type(exc).__name__}"
-        sent = SentRequest(kind, call_sid, method, url, params, status, text, error)
+        sent = SentRequest(kind, call_sid, method, url, params, status, text, error, token, chaos)
         with self._cond:
             self._requests.append(sent)
             if error and kind.endswith("callback"):
                 self._errors.append(f"{call_sid}: {kind} {method} {url} failed: {error}")
             self._cond.notify_all()
         return sent
+
+    def report(self, message: str) -> None:
+        """Record a problem found outside the legs (a REST request breaking the contract)."""
+        self._error(message)
 
     def _error(self, message: str) -> None:
         log.warning("simulator: %s", message)
@@ -938,6 +1292,8 @@ class Simulator:
         with self._cond:
             self._raise_interrupt(leg)
             leg.inbox.clear()  # input given before this question cannot answer it
+            if leg.machine and waiting_for in ("digits", "recording"):
+                return ("silence", None)  # a machine listens; it never keys or speaks
             leg.waiting_for, leg.prompt = waiting_for, prompt
             self._cond.notify_all()
             while not leg.inbox:
@@ -1047,7 +1403,7 @@ class Simulator:
             "RecordingSource": "RecordVerb",
         }
         method = verb.get("recordingStatusCallbackMethod", "POST")
-        self._send(leg.sid, "recording-callback", urljoin(doc.url, callback), method, params)
+        self._callback(leg, "recording-callback", urljoin(doc.url, callback), method, params)
 
     def _verb_dial(self, leg: _Leg, verb: ET.Element, doc: _Doc) -> _Next | None:
         number_el = verb.find("Number")
@@ -1058,6 +1414,10 @@ class Simulator:
             self._ensure_answered(leg)
         attrs = number_el.attrib if number_el is not None else {}
         events = frozenset(attrs.get("statusCallbackEvent", "completed").replace(",", " ").split())
+        async_attrs = sorted({"asyncAmd", "asyncAmdStatusCallback"} & set(attrs))
+        if async_attrs:
+            # https://www.twilio.com/docs/api/errors/21263: not allowed on <Dial><Number>.
+            self._error(f"{leg.sid}: 21263 <Number> does not take {async_attrs}")
         child = _Leg(
             sid=new_sid("CA"),
             from_=verb.get("callerId") or leg.from_,
@@ -1072,6 +1432,11 @@ class Simulator:
             status_callback_method=attrs.get("statusCallbackMethod", "POST").upper(),
             status_events=events,
             ring_timeout=int(verb.get("timeout", "30") or 30),
+            machine_detection=attrs.get("machineDetection"),
+            amd_callback=urljoin(doc.url, attrs["amdStatusCallback"])
+            if attrs.get("amdStatusCallback")
+            else None,
+            amd_callback_method=attrs.get("amdStatusCallbackMethod", "POST").upper(),
         )
         whisper = (
             _Next(
@@ -1124,7 +1489,8 @@ class Simulator:
             leg.dial_child = None
             if leg.waiting_for == "bridge":
                 leg.waiting_for = None
-            params = self._dial_result(child, leg)
+            caller_gone = interrupt is not None and interrupt[0] == "hangup"
+            params = self._dial_result(child, leg, caller_hung_up=caller_gone)
         record = verb.get("record", "do-not-record")
         if record != "do-not-record" and params["DialBridged"] == "true":
             params.update(self._dial_recording(leg, verb, doc, int(params["DialCallDuration"])))
@@ -1142,8 +1508,25 @@ class Simulator:
             return _Next(action, method, params, "action")
         return None
 
-    def _dial_result(self, child: _Leg, parent: _Leg) -> dict[str, str]:
+    def _dial_result(
+        self, child: _Leg, parent: _Leg, *, caller_hung_up: bool = False
+    ) -> dict[str, str]:
         params = {"DialCallSid": child.sid, "DialBridged": "false"}
+        if caller_hung_up and child.answered_at is None and not parent.ended_by_rest:
+            # The caller hung up while the dialled phone rang. Twilio cancels the child leg
+            # (its own status callback says canceled: "Prior to being answered, an outbound
+            # call was canceled ... or an incoming call was disconnected by the calling
+            # party", https://support.twilio.com/hc/en-us/articles/223132547), but the Dial
+            # page defines DialCallStatus=canceled only as "canceled via the REST API before
+            # it was answered" and says nothing of a caller hanging up; it does say "If you
+            # specify an action URL, Twilio will always pass along the status of the <Dial>
+            # attempt" (https://www.twilio.com/docs/voice/twiml/dial#action). So the action
+            # is still requested, with CallStatus=completed (the caller is gone) and
+            # DialCallStatus=no-answer (the dialled party never answered): an app reads
+            # "no-answer with the parent completed" as the caller having hung up. When the
+            # app itself ended the parent over REST, the documented canceled stands.
+            params["DialCallStatus"] = "no-answer"
+            return params
         if child.bridge_started is not None:
             end = child.bridge_ended or child.ended_at or self.clock.now()
             params.update(
@@ -1178,7 +1561,7 @@ class Simulator:
                 "RecordingStartTime": rfc2822(recording.date_created),
             }
             method = verb.get("recordingStatusCallbackMethod", "POST")
-            self._send(leg.sid, "recording-callback", urljoin(doc.url, callback), method, params)
+            self._callback(leg, "recording-callback", urljoin(doc.url, callback), method, params)
         return {
             "RecordingUrl": self.recording_url(recording.sid),
             "RecordingSid": recording.sid,

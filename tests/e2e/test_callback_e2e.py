@@ -75,7 +75,7 @@ def test_an_unknown_callers_voicemail_is_called_back_with_one_click(make_line, d
     line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="bridge")
     answered = [
         r
-        for r in line.sim.requests
+        for r in line.sim.delivered()
         if urlsplit(r.url).path == f"/voice/outbound/{call_id}/candidate-status"
     ]
     assert [(r.params["CallSid"], r.status) for r in answered] == [(stranger_leg.sid, 200)]
@@ -121,7 +121,9 @@ def test_an_unknown_callers_voicemail_is_called_back_with_one_click(make_line, d
     assert live(browser, line, call_id)["live_state"]["text"] == "Outcome saved: call back later"
     assert browser.get(f"{line.url}/callbacks.json", timeout=10).json()["callbacks"] == []
     screen = next(
-        r for r in line.sim.requests if urlsplit(r.url).path == f"/voice/outbound/{call_id}/screen"
+        r
+        for r in line.sim.delivered()
+        if urlsplit(r.url).path == f"/voice/outbound/{call_id}/screen"
     )
     assert parse(screen.body).find("Dial").find("Number").text == STRANGER
 

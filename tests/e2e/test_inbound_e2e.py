@@ -73,9 +73,12 @@ def tasks(db) -> list[CallbackTask]:
 
 
 def sent(line: Line, path: str, kind: str | None = None) -> list[SentRequest]:
-    """The requests the simulator made to a path of the app, oldest first."""
+    """The deliveries the simulator made to a path of the app, oldest first (a retried one
+    once, callbacks still on their way awaited)."""
     return [
-        r for r in line.sim.requests if url_path(r.url) == path and (kind is None or r.kind == kind)
+        r
+        for r in line.sim.delivered()
+        if url_path(r.url) == path and (kind is None or r.kind == kind)
     ]
 
 

@@ -11,7 +11,8 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from simulator import Simulator
-from tests.fixtures.simulator import ACCOUNT_SID, AUTH_TOKEN, COMPANY, RECRUITER, FakeApp
+from tests.contracts.twilio import twilio_contract
+from tests.fixtures.simulator import ACCOUNT_SID, AUTH_TOKEN, CALLER, COMPANY, RECRUITER, FakeApp
 
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -20,6 +21,12 @@ def _menu(action: str) -> VoiceResponse:
     response = VoiceResponse()
     gather = response.gather(num_digits=1, action=action, method="POST", timeout=5)
     gather.say("Press 1 to connect.")
+    return response
+
+
+def _ring_recruiter() -> VoiceResponse:
+    response = VoiceResponse()
+    response.dial(RECRUITER)
     return response
 
 
@@ -236,3 +243,68 @@ def test_unknown_call_sid_is_404(sim: Simulator, rest_client: Client) -> None:
         rest_client.calls("CA" + "0" * 32).update(status="completed")
 
     assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+def test_list_filters_calls_as_twilio_does(
+    sim: Simulator, rest_client: Client, fake: FakeApp
+) -> None:
+    fake.on("/voice", _ring_recruiter())
+    parent = sim.incoming_call(CALLER, COMPANY)
+    child = sim.wait_for(parent_sid=parent, waiting_for_input="answer")
+    other = sim.wait_for(sid=_place(rest_client, fake), waiting_for_input="answer").sid
+
+    children = rest_client.calls.list(parent_call_sid=parent)
+    ringing = rest_client.calls.list(status="ringing", to=RECRUITER)
+    everything = rest_client.calls.list()
+
+    assert [c.sid for c in children] == [child.sid]
+    assert {c.sid for c in ringing} == {child.sid, other}
+    assert [c.sid for c in everything] == [other, child.sid, parent]  # newest first
+
+
+def test_a_deleted_recording_is_gone(sim: Simulator, rest_client: Client, fake: FakeApp) -> None:
+    fake.on("/voice", '<Response><Record maxLength="30"/></Response>')
+    sid = sim.incoming_call(CALLER, COMPANY)
+    sim.wait_for(sid=sid, waiting_for_input="recording")
+    sim.record(sid, 3, hang_up=True)
+    sim.wait_for(sid=sid, state="completed")
+    [recording_sid] = [r.params["RecordingSid"] for r in sim.requests if r.kind == "action"]
+
+    deleted = rest_client.recordings(recording_sid).delete()
+
+    assert deleted is True
+    assert sim.recording(recording_sid) is None
+    with pytest.raises(TwilioRestException) as missing:
+        rest_client.recordings(recording_sid).fetch()
+    assert missing.value.status == 404
+
+
+def test_a_request_within_twilios_api_description_is_no_error(
+    sim: Simulator, rest_client: Client, fake: FakeApp
+) -> None:
+    sim.contract = twilio_contract()
+
+    sid = _place(rest_client, fake)
+    rest_client.calls(sid).fetch()
+    rest_client.calls(sid).update(status="canceled")
+    sim.wait_for(sid=sid, state="canceled")
+
+    assert sim.errors == []
+
+
+@pytest.mark.expected_errors
+def test_a_request_outside_twilios_api_description_is_a_simulator_error(
+    sim: Simulator, fake: FakeApp
+) -> None:
+    sim.contract = twilio_contract()
+    url = f"{sim.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
+    form = {"To": RECRUITER, "From": COMPANY, "Url": fake.url("/a"), "MachineDetect": "Enable"}
+
+    placed = requests.post(url, data=form, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
+    sim.update_call(placed.json()["sid"], status="canceled")
+
+    assert placed.status_code == 201  # Twilio ignores a parameter it does not know...
+    assert sim.errors == [  # ...which is why the contract check does not
+        f"contract: POST /2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json: "
+        "CreateCall: form field 'MachineDetect' is not one the operation takes"
+    ]

@@ -279,7 +279,7 @@ def test_dial_without_action_goes_on_with_the_next_verb(
     assert sim.said(parent) == ["After the dial."]
 
 
-def test_caller_hanging_up_while_dialling_cancels_the_child_and_reports_it(
+def test_caller_hanging_up_while_dialling_cancels_the_child_and_reports_no_answer(
     sim: Simulator, fake: FakeApp
 ) -> None:
     fake.on("/voice", _ring(fake))
@@ -292,7 +292,22 @@ def test_caller_hanging_up_while_dialling_cancels_the_child_and_reports_it(
     assert sim.leg(child.sid).state == "canceled"
     result = fake.to("/dial-result")[0].form
     assert result["CallStatus"] == "completed"
-    assert result["DialCallStatus"] == "canceled"
+    assert result["DialCallStatus"] == "no-answer"
+    assert result["DialBridged"] == "false"
+
+
+def test_the_app_ending_the_caller_over_rest_while_dialling_reports_canceled(
+    sim: Simulator, fake: FakeApp, rest_client: Client
+) -> None:
+    fake.on("/voice", _ring(fake))
+    parent = sim.incoming_call(CALLER, COMPANY)
+    child = sim.wait_for(parent_sid=parent, waiting_for_input="answer")
+
+    rest_client.calls(parent).update(status="completed")
+    sim.wait_for(sid=parent, state="completed")
+
+    assert sim.leg(child.sid).state == "canceled"
+    assert fake.to("/dial-result")[0].form["DialCallStatus"] == "canceled"
 
 
 def test_hangup_on_star_ends_the_bridge_and_the_caller_goes_on(
