@@ -3,8 +3,8 @@ them overlap, against a running service.
 
 Each flow is one placed call (recruiter rung, status ringing, holding its recruiter's lock).
 The driver plays Twilio for it: the recruiter answers, presses 1, the candidate's leg ends,
-then the recruiter keys the outcome and hangs up at once, so the outcome digit and the final
-"completed" status callback arrive together. Every webhook is delivered twice at the same
+then the recruiter keys the outcome and hangs up at once, so the outcome digit, the final
+"completed" status callback and a late "in-progress" one arrive together. Every webhook is delivered twice at the same
 moment with the same I-Twilio-Idempotency-Token, as Twilio's retries do.
 
     python bench/worst_minute.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test --flows 200
@@ -198,6 +198,15 @@ def play(twilio: Twilio, flow: Flow_, digit: str) -> None:
         (
             f"/voice/calls/{flow.call_id}/outcome?attempt=1",
             {**base, "CallStatus": "in-progress", "Digits": digit},
+        ),
+        (  # a progress callback Twilio sent earlier, arriving late with the last one
+            f"{out}/status",
+            {
+                **base,
+                "CallStatus": "in-progress",
+                "SequenceNumber": "2",
+                "CallbackSource": "call-progress-events",
+            },
         ),
         (
             f"{out}/status",

@@ -17,6 +17,12 @@ from sqlalchemy import BigInteger, ColumnDefault, String, event, select, text
 from sqlalchemy.orm import Mapped, Session, class_mapper, mapped_column
 
 GENESIS = "0" * 64
+# One lock order everywhere. On PostgreSQL a transaction takes this lock (the call-event
+# chain's) before its first write, and only then row locks and any other chain's lock; so two
+# writers can never hold each other's next lock. SQLite gets the same order from the
+# BEGIN IMMEDIATE every transaction starts with (ivr.db).
+WRITE_ORDER_LOCK = 7_301_001
+_LOCKED = "write_order_locked"
 
 
 class Chained:
@@ -60,8 +66,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def lock_for_writing(session: Session) -> None:
+    """Take the write-order lock for this transaction (once; PostgreSQL only). Webhooks call it
+    before they read the call they will change, so they read it after the previous writer's
+    commit; every flush that writes calls it too, so no write ever comes before it."""
+    connection = session.connection()  # begins the transaction; after_begin clears the mark
+    if session.info.get(_LOCKED):
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_ORDER_LOCK})
+    session.info[_LOCKED] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _new_transaction(session: Session, _transaction: object, _connection: object) -> None:
+    session.info.pop(_LOCKED, None)
+
+
 @event.listens_for(Session, "before_flush")
 def _seal_new_rows(session: Session, _ctx: object, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        lock_for_writing(session)
     pending: dict[type[Chained], list[Chained]] = {}
     for obj in session.new:
         if isinstance(obj, Chained):

@@ -23,6 +23,7 @@ from ivr.urls import webhook_url
 from ivr.voice import bp
 from models import Call
 from models.base import MAX_ID
+from models.chain import lock_for_writing
 from twiml.common import empty
 
 log = logging.getLogger(__name__)
@@ -137,11 +138,14 @@ class _CallLookup:
     def find(
         self, session: Session, view_args: Mapping[str, Any], form: Mapping[str, str]
     ) -> Call | None:
+        # Read under a row lock (after the write-order lock): a concurrent webhook for the same
+        # call waits for this one's commit and then reads what it wrote, never a stale row.
         if self.by == "sid":
             sid = form.get("CallSid")
-            call = session.scalar(select(Call).where(Call.parent_sid == sid)) if sid else None
+            query = select(Call).where(Call.parent_sid == sid).with_for_update()
+            call = session.scalar(query) if sid else None
         else:
-            call = session.get(Call, view_args["call_id"])
+            call = session.get(Call, view_args["call_id"], with_for_update=True)
         if call is None or (self.direction and call.direction != self.direction):
             return None
         return None if self.flow and call.flow != self.flow else call
@@ -193,6 +197,7 @@ def _decide(
     view: View, session: Session, lookup: _CallLookup, view_args: Mapping[str, Any]
 ) -> tuple[Hook, VoiceResponse]:
     hook = Hook(session, webhook_payload(request.form), parse_args(request.args), settings())
+    lock_for_writing(session)  # before any read: one lock order for every writer
     if lookup.by is not None:
         call = lookup.find(session, view_args, hook.form)
         if call is None:
