@@ -30,11 +30,12 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
         )
     # <id:...> in routes: a positive 32-bit id; anything else is a 404 before the view runs.
     app.url_map.converters["id"] = IdConverter
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.database_timeout)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, security, telephony
+    from ivr import cli, errors, security, spool, telephony
 
+    spool.init_app(app, settings.spool_path)
     telephony.init_app(app, settings)
     security.init_app(app)
     errors.init_app(app)

@@ -12,16 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr import system
+from ivr import spool, system
 from ivr.candidates.importer import ImportFileError, import_candidates, open_text
 from ivr.candidates.records import CandidateError, Rules
 from ivr.config import settings
 from ivr.db import session_scope
 from ivr.migrate import upgrade_to_head
 from ivr.permissions import can_create_candidates, may_own_candidates
-from models import ROLES, AccessRecord, ApiToken, CallEvent, Candidate, Role, User
+from models import ROLES, ApiToken, CallEvent, Candidate, Role, User
+from models.audit import CHAINS, chain_heads
 from models.candidate import new_candidate_code
 from models.chain import verify_chain
+from models.seal import unsealed_changes
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +32,34 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit)
     app.cli.add_command(import_candidates_command)
+    app.cli.add_command(spool_group)
+
+
+@click.group("spool")
+def spool_group() -> None:
+    """Webhooks the database could not take, kept for replay (see ivr.spool)."""
+
+
+@spool_group.command("status")
+@with_appcontext
+def spool_status() -> None:
+    """Counts, and each spooled delivery (oldest first) with its last error."""
+    the_spool = spool.spool_of(current_app)
+    counts = the_spool.counters()
+    click.echo(", ".join(f"{name} {value}" for name, value in sorted(counts.items())))
+    for item in the_spool.pending():
+        click.echo(f"#{item.id} {item.received_at} {item.method} {item.path} "
+                   f"attempts {item.attempts}: {item.error}")  # fmt: skip
+
+
+@spool_group.command("replay")
+@with_appcontext
+def spool_replay() -> None:
+    """Replay spooled webhooks in order; exit 1 if one fails again (it stays spooled)."""
+    report = spool.replay(current_app)
+    click.echo(f"replayed {report.replayed}, failed {report.failed}, left {report.left}")
+    if report.failed:
+        raise SystemExit(1)
 
 
 @click.group()
@@ -40,15 +70,21 @@ def audit() -> None:
 @audit.command("verify")
 @click.option(
     "--expect-head",
-    default=None,
-    help="the head hash recorded earlier (outside this database): also catches a cut-off tail",
+    "expect_heads",
+    multiple=True,
+    metavar="TABLE=HASH",
+    help="a head recorded earlier outside this database (as `audit heads` prints it), e.g. "
+    "call_events=ab12…; repeat for each chain. Catches rows cut off the end. A bare HASH is "
+    "the call-event chain's.",
 )
 @with_appcontext
-def audit_verify(expect_head: str | None) -> None:
-    """Walk the call-event and access-record hash chains; exit 1 at the first broken link."""
+def audit_verify(expect_heads: tuple[str, ...]) -> None:
+    """Walk the call-event, access-record and call-seal hash chains, then hold every call to
+    its newest seal; exit 1 at the first broken link or changed call."""
+    expected = _expected_heads(expect_heads)
     broken = False
     with session_scope(current_app) as session:
-        for cls, noun in ((CallEvent, "events"), (AccessRecord, "access records")):
+        for cls, noun in CHAINS:
             report = verify_chain(session, cls)
             if not report.ok:
                 broken = True
@@ -58,14 +94,46 @@ def audit_verify(expect_head: str | None) -> None:
                 )
                 continue
             click.echo(f"ok, {report.count} {noun} (head {report.head})")
-            if cls is CallEvent and expect_head and expect_head != report.head:
+            want = expected.get(report.table)
+            if want and want != report.head:
                 broken = True
                 click.echo(
-                    f"BROKEN {report.table}: head is {report.head}, expected {expect_head} "
+                    f"BROKEN {report.table}: head is {report.head}, expected {want} "
                     "(rows were removed from the end, or the chain was rebuilt)"
                 )
+        changed = unsealed_changes(session)
+        for line in changed[:20]:
+            click.echo(f"BROKEN calls: {line} (the row was edited outside the application)")
+        if changed:
+            broken = True
+            click.echo(f"BROKEN calls: {len(changed)} call(s) differ from their seals")
+        else:
+            click.echo("ok, every call matches its newest seal")
     if broken:
         raise SystemExit(1)
+
+
+@audit.command("heads")
+@with_appcontext
+def audit_heads() -> None:
+    """Print each chain's head as TABLE=HASH: keep the lines outside the database and pass
+    them to `audit verify --expect-head` later."""
+    with session_scope(current_app) as session:
+        for table, head in chain_heads(session).items():
+            click.echo(f"{table}={head}")
+
+
+def _expected_heads(values: tuple[str, ...]) -> dict[str, str]:
+    tables = {cls.__tablename__ for cls, _ in CHAINS}
+    expected: dict[str, str] = {}
+    for value in values:
+        table, sep, head = value.partition("=")
+        if not sep:
+            table, head = CallEvent.__tablename__, value
+        if table not in tables:
+            raise click.BadParameter(f"{table!r} is not a chain ({', '.join(sorted(tables))})")
+        expected[table] = head.strip()
+    return expected
 
 
 @click.command("init-db")

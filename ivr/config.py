@@ -58,6 +58,10 @@ class Settings:
     # How many reverse proxies stand in front (X-Forwarded-* headers trusted from that many hops).
     proxy_count: int = 0
     testing: bool = False
+    # The webhook spool (ivr.spool): a local SQLite file, never the main database.
+    spool_path: str = ""
+    # The longest wait on the database in a request, in seconds (connect, lock, statement).
+    database_timeout: float = 5.0
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -82,6 +86,13 @@ def settings() -> Settings:
 def default_database_url() -> str:
     instance = PROJECT_ROOT / "instance"
     return f"sqlite:///{instance / 'ivr.sqlite3'}"
+
+
+def default_spool_path(database_url: str) -> str:
+    """Beside a SQLite database file; for a server database, in the instance folder."""
+    if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
+        return database_url.removeprefix("sqlite:///") + ".spool"
+    return str(PROJECT_ROOT / "instance" / "webhook-spool.sqlite3")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -143,8 +154,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("BUSINESS_TIMEZONE", f"{tz!r} is not a known IANA timezone") from None
 
+    database_url = get("DATABASE_URL") or default_database_url()
     return Settings(
-        database_url=get("DATABASE_URL") or default_database_url(),
+        database_url=database_url,
+        spool_path=get("SPOOL_PATH") or default_spool_path(database_url),
+        database_timeout=_int_setting("DATABASE_TIMEOUT", get("DATABASE_TIMEOUT") or "5", 1, 60),
         secret_key=secret,
         public_base_url=public,
         telephony=telephony,

@@ -13,13 +13,35 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeout: float | None = None) -> Engine:
+    """The engine; with `timeout` (seconds), no wait on the database lasts longer: for a pooled
+    connection, to connect, for a lock, for a statement. Twilio gives a webhook 15 seconds, so a
+    hung database must become an error (and a spooled delivery, see ivr.spool) well before.
+    Migrations and the CLI pass none."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        if timeout is None:
+            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        ms = int(timeout * 1000)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=timeout,
+            # SQL parameters hold phone numbers: errors and logs show the statement only.
+            hide_parameters=True,
+            connect_args={
+                "connect_timeout": max(1, int(timeout)),
+                "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
+            },
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        pool_timeout=timeout or 30,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False, "timeout": timeout or 30},
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -40,8 +62,8 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def init_app(app: Flask, url: str) -> None:
-    engine = make_engine(url)
+def init_app(app: Flask, url: str, timeout: float | None = None) -> None:
+    engine = make_engine(url, timeout)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

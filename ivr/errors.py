@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from ivr import spool
 from ivr.twiml_response import twiml_response
 from twiml.common import apology
 
@@ -80,12 +81,38 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected_error(exc: Exception) -> ResponseReturnValue:
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     if _wants_twiml():
+        # The caller hears an apology now; the delivery itself is kept and replayed later.
+        _keep_webhook(exc)
         return twiml_response(apology())
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    try:
+        spool.spool_of(current_app).count_failure("request_failures")
+    except Exception:  # noqa: BLE001
+        log.exception("could not count the failure of %s", request.path)
     if _wants_json():
         return {"error": "internal error; it has been logged"}, 500
     return error_page(500)
+
+
+def _keep_webhook(exc: Exception) -> None:
+    """Count and log a failed webhook with its call, and spool it (a replay that fails again
+    is left in the spool by the replayer, not spooled twice)."""
+    sid = request.form.get("CallSid", "")
+    if spool.is_replay(request):
+        spool.note_replay_failure(request, exc)
+        log.error("replayed webhook failed again %s call_sid=%s", request.path, sid, exc_info=exc)
+        return
+    try:
+        kept = spool.spool_of(current_app).keep(request, exc)
+    except Exception:  # noqa: BLE001  (the spool failing too must be loud, not a second crash)
+        log.exception("webhook %s call_sid=%s failed and could NOT be spooled", request.path, sid)
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+        return
+    log.error(
+        "unhandled error on %s %s call_sid=%s; spooled as %s for replay",
+        request.method, request.path, sid, kept, exc_info=exc,
+    )  # fmt: skip
 
 
 def error_page(code: int, exc: HTTPException | None = None) -> Response:
