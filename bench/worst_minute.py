@@ -4,8 +4,9 @@ them overlap, against a running service.
 Each flow is one placed call (recruiter rung, status ringing, holding its recruiter's lock).
 The driver plays Twilio for it: the recruiter answers, presses 1, the candidate's leg ends,
 then the recruiter keys the outcome and hangs up at once, so the outcome digit, the final
-"completed" status callback and a late "in-progress" one arrive together. Every webhook is delivered twice at the same
-moment with the same I-Twilio-Idempotency-Token, as Twilio's retries do.
+"completed" status callback and a late "in-progress" one arrive together. Every webhook is
+delivered twice at the same moment with the same I-Twilio-Idempotency-Token, as Twilio's
+retries do.
 
     python bench/worst_minute.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test --flows 200
 

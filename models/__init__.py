@@ -17,6 +17,7 @@ from models.enums import (
     Stage,
 )
 from models.outcome import OutcomeCode
+from models.seal import CallSeal
 from models.user import ApiToken, User
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CallStatus",
     "CallbackReason",
     "CallbackStatus",
+    "CallSeal",
     "CallbackTask",
     "Candidate",
     "Direction",
