@@ -17,6 +17,7 @@ from ivr.candidates.importer import ImportFileError, import_candidates, open_tex
 from ivr.candidates.records import CandidateError, Rules
 from ivr.config import settings
 from ivr.db import session_scope
+from ivr.heads import PublishError, publish_heads
 from ivr.migrate import upgrade_to_head
 from ivr.permissions import can_create_candidates, may_own_candidates
 from models import ROLES, ApiToken, CallEvent, Candidate, Role, User
@@ -121,6 +122,21 @@ def audit_heads() -> None:
     with session_scope(current_app) as session:
         for table, head in chain_heads(session).items():
             click.echo(f"{table}={head}")
+
+
+@audit.command("publish-heads")
+@with_appcontext
+def audit_publish_heads() -> None:
+    """Publish each chain's head to AUDIT_HEADS_TARGET now (the worker also does it)."""
+    target = settings().audit_heads_target
+    if not target:
+        raise click.UsageError("AUDIT_HEADS_TARGET is not set (a file path or an https URL)")
+    with session_scope(current_app) as session:
+        try:
+            record = publish_heads(session, target)
+        except PublishError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"published {len(record['heads'])} heads to {target}")
 
 
 def _expected_heads(values: tuple[str, ...]) -> dict[str, str]:

@@ -4,6 +4,8 @@ covers every chain, so a cut-off tail of access records is caught like one of ev
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
@@ -141,3 +143,60 @@ def test_migration_seals_the_calls_that_exist(database_url):
         assert session.scalar(select(func.count()).select_from(CallSeal)) == 2
         assert unsealed_changes(session) == []
     engine.dispose()
+
+
+def test_publish_heads_appends_a_line_an_auditor_can_verify_against(
+    app_env, tmp_path, session, make_user
+):
+    from ivr import create_app
+
+    target = tmp_path / "heads" / "published.jsonl"
+    app = create_app({**app_env, "AUDIT_HEADS_TARGET": str(target)})
+    make_call(session, make_user)
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["audit", "publish-heads"])
+    make_call(session, make_user)
+    runner.invoke(args=["audit", "publish-heads"])
+
+    assert first.exit_code == 0, first.output
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(lines) == 2
+    assert lines[0]["heads"] != lines[1]["heads"]
+    newest = [f"--expect-head={t}={h}" for t, h in lines[1]["heads"].items()]
+    assert verify(app, *newest).exit_code == 0
+    app.extensions["db_engine"].dispose()
+
+
+def test_publish_heads_without_a_target_says_what_to_set(app):
+    result = app.test_cli_runner().invoke(args=["audit", "publish-heads"])
+
+    assert result.exit_code == 2
+    assert "AUDIT_HEADS_TARGET is not set" in result.output
+
+
+def test_publish_heads_posts_to_an_http_target(app_env, session, make_user):
+    from flask import Flask, request
+
+    from ivr import create_app
+    from simulator.server import serve_in_thread
+
+    received = []
+    receiver = Flask("receiver")
+
+    @receiver.post("/heads")
+    def take():
+        received.append(request.get_json())
+        return "", 204
+
+    handle = serve_in_thread(receiver)
+    try:
+        app = create_app({**app_env, "AUDIT_HEADS_TARGET": f"{handle.base_url}/heads"})
+        make_call(session, make_user)
+        result = app.test_cli_runner().invoke(args=["audit", "publish-heads"])
+        app.extensions["db_engine"].dispose()
+    finally:
+        handle.shutdown()
+
+    assert result.exit_code == 0, result.output
+    assert sorted(received[0]["heads"]) == ["access_records", "call_events", "call_seals"]
