@@ -63,7 +63,7 @@ class Settings:
     # Where the chains' heads are published (ivr.heads): a file path or an http(s) URL.
     audit_heads_target: str = ""
     # The longest wait on the database in a request, in seconds (connect, lock, statement).
-    database_timeout: float = 5.0
+    database_timeout: float = 10.0
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -161,7 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         spool_path=get("SPOOL_PATH") or default_spool_path(database_url),
         audit_heads_target=get("AUDIT_HEADS_TARGET"),
-        database_timeout=_int_setting("DATABASE_TIMEOUT", get("DATABASE_TIMEOUT") or "5", 1, 60),
+        database_timeout=_int_setting("DATABASE_TIMEOUT", get("DATABASE_TIMEOUT") or "10", 1, 60),
         secret_key=secret,
         public_base_url=public,
         telephony=telephony,

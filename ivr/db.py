@@ -30,7 +30,7 @@ def make_engine(url: str, timeout: float | None = None) -> Engine:
             # SQL parameters hold phone numbers: errors and logs show the statement only.
             hide_parameters=True,
             connect_args={
-                "connect_timeout": max(1, int(timeout)),
+                "connect_timeout": max(1, min(5, int(timeout))),
                 "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
             },
         )

@@ -141,6 +141,14 @@ def test_twilio_credentials_without_telephony_mean_twilio_mode():
         ("DEFAULT_PHONE_REGION", "gb", "default_phone_region", "GB"),
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "Yes", "mask_phone_numbers_in_exports", True),
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "false", "mask_phone_numbers_in_exports", False),
+        ("DATABASE_TIMEOUT", "3", "database_timeout", 3),
+        ("SPOOL_PATH", "/var/spool/ivr.sqlite3", "spool_path", "/var/spool/ivr.sqlite3"),
+        (
+            "AUDIT_HEADS_TARGET",
+            "https://log.example/heads",
+            "audit_heads_target",
+            "https://log.example/heads",
+        ),  # fmt: skip
     ],
 )
 def test_good_setting_is_read_as_meant(name, value, attribute, expected):
@@ -206,6 +214,8 @@ def test_session_cookie_is_secure_only_behind_https(public_base_url, secure):
         ("DEFAULT_PHONE_REGION", "USA", "DEFAULT_PHONE_REGION must be a two-letter region"),
         ("DEFAULT_PHONE_REGION", "XX", "DEFAULT_PHONE_REGION must be a two-letter region"),
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "sometimes", "MASK_PHONE_NUMBERS_IN_EXPORTS must be"),
+        ("DATABASE_TIMEOUT", "0", "DATABASE_TIMEOUT must be a whole number from 1 to 60"),
+        ("DATABASE_TIMEOUT", "ten", "DATABASE_TIMEOUT must be a whole number from 1 to 60"),
     ],
 )
 def test_bad_setting_is_named_in_one_line_in_simulator_mode(name, value, expected):
@@ -216,3 +226,12 @@ def test_bad_setting_is_named_in_one_line_in_simulator_mode(name, value, expecte
     assert message.startswith(f"configuration error: {expected}")
     assert "\n" not in message
     assert caught.value.name == name
+
+
+def test_the_spool_sits_beside_a_sqlite_database_and_in_the_instance_folder_otherwise():
+    beside = load_settings({"DATABASE_URL": "sqlite:////srv/ivr/ivr.sqlite3"})
+    server = load_settings({"DATABASE_URL": "postgresql+psycopg://ivr@db/ivr"})
+
+    assert beside.spool_path == "/srv/ivr/ivr.sqlite3.spool"
+    assert server.spool_path.endswith("instance/webhook-spool.sqlite3")
+    assert load_settings({}).database_timeout == 10
