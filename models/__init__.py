@@ -18,6 +18,7 @@ from models.enums import (
 )
 from models.outcome import OutcomeCode
 from models.user import ApiToken, User
+from models.webhook import WebhookDelivery
 
 __all__ = [
     "AccessRecord",
@@ -38,5 +39,6 @@ __all__ = [
     "Role",
     "Stage",
     "User",
+    "WebhookDelivery",
     "utcnow",
 ]
