@@ -270,8 +270,9 @@ def answered(session: Session, token: str | None) -> tuple[Response | None, str 
         return None, None
     log.info("retried delivery to %s answered from its first answer call_sid=%s",
              request.path, request.form.get("CallSid"))  # fmt: skip
+    response = Response(stored.body, status=stored.status_code, mimetype="text/xml")
     session.rollback()  # nothing was written; end the read transaction
-    return Response(stored.body, status=stored.status_code, mimetype="text/xml"), token
+    return response, token
 
 
 def purge_deliveries(
