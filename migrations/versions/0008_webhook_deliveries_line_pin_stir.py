@@ -1,4 +1,5 @@
-"""Webhook deliveries answered once per Twilio idempotency token.
+"""Webhook deliveries answered once per Twilio idempotency token; the recruiter line's PIN;
+the caller ID attestation (StirVerstat) of calls to the company number.
 
 Revision ID: 0008
 Revises: 0006
@@ -33,8 +34,16 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_webhook_deliveries_created_at"), "webhook_deliveries", ["created_at"]
     )
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("pin_hash", sa.String(length=255), nullable=True))
+    with op.batch_alter_table("calls") as batch_op:
+        batch_op.add_column(sa.Column("stir_verstat", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("calls") as batch_op:
+        batch_op.drop_column("stir_verstat")
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("pin_hash")
     op.drop_index(op.f("ix_webhook_deliveries_created_at"), table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
