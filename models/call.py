@@ -24,7 +24,6 @@ from models.enums import ACTIVE_STATUSES, CallStatus, Direction, Flow, enum_chec
 from models.outcome import OutcomeCode
 from models.user import User
 
-
 STIR_VERSTAT_MAX = 40
 
 

@@ -99,7 +99,9 @@ def test_three_wrong_pins_hang_up_and_each_attempt_is_chained_without_its_digits
     second = parse(pin(twilio_post, call, "7263#", attempt=2).data)
     last = parse(pin(twilio_post, call, "4390#", attempt=3).data)
 
-    assert spoken(first) == "That PIN is not right. Recruiter line. Enter your PIN, then press pound."
+    assert (
+        spoken(first) == "That PIN is not right. Recruiter line. Enter your PIN, then press pound."
+    )
     assert url_query(first.find("Gather").get("action")) == {"attempt": "2"}
     assert url_query(second.find("Gather").get("action")) == {"attempt": "3"}
     assert second.find("Redirect") is None  # the last prompt's silence ends the call
@@ -172,7 +174,11 @@ def test_a_spoofed_caller_id_without_the_pin_reaches_no_candidate_and_no_voicema
         assert spoken(root) == "The recruiter line needs your PIN first. Goodbye."
     assert "RE444" not in code.text
     call = the_call(session)
-    assert (call.candidate_id, call.candidate_number, call.active_recruiter_id) == (None, None, None)
+    assert (call.candidate_id, call.candidate_number, call.active_recruiter_id) == (
+        None,
+        None,
+        None,
+    )
     assert [e.kind for e in events(session, call)] == ["dial_in.refused", "dial_in.refused"]
 
 
@@ -193,7 +199,9 @@ def test_the_caller_id_attestation_is_kept_and_shown_to_auditors(
 
     assert (spoofed.stir_verstat, stranger.stir_verstat) == (
         "TN-Validation-Failed", "TN-Validation-Passed-A")  # fmt: skip
-    assert "verification failed: the caller ID may be spoofed [TN-Validation-Failed]" in spoofed_page
+    assert (
+        "verification failed: the caller ID may be spoofed [TN-Validation-Failed]" in spoofed_page
+    )
     assert "verified, full attestation (A)" in stranger_page
     assert "caller ID: verified, full attestation (A)" in stranger_page  # the timeline's line
 
@@ -220,8 +228,10 @@ def test_a_recruiter_sets_their_pin_hashed_chained_and_never_shown(app, session,
 
     assert response.status_code == 303
     session.refresh(sam)
-    assert sam.pin_hash and "908172" not in sam.pin_hash
-    assert sam.check_pin("908172") and not sam.check_pin("908173")
+    assert sam.pin_hash
+    assert "908172" not in sam.pin_hash
+    assert sam.check_pin("908172")
+    assert not sam.check_pin("908173")
     [event] = changes(session, "user.line_pin_set")
     assert (event.actor_id, event.subject, event.detail) == (sam.id, f"user:{sam.id}", {})
     page = client.get("/me/settings").text

@@ -92,10 +92,8 @@ def test_a_token_reused_on_another_webhook_is_answered_afresh(twilio_post, sessi
 
 def test_purge_forgets_old_answers_and_keeps_recent_ones(app, session):
     now = utcnow()
-    session.add_all([
-        WebhookDelivery(token="old", path="/voice/status", body="", created_at=now - timedelta(days=2)),
-        WebhookDelivery(token="new", path="/voice/status", body="", created_at=now - timedelta(hours=1)),
-    ])  # fmt: skip
+    for token, age in (("old", timedelta(days=2)), ("new", timedelta(hours=1))):
+        session.add(WebhookDelivery(token=token, path="/voice/status", created_at=now - age))
     session.commit()
 
     result = app.test_cli_runner().invoke(args=["purge-webhook-deliveries", "--hours", "24"])

@@ -135,8 +135,9 @@ def enter_pin(session: Session, call: Call, form: Mapping[str, str], attempt: in
     if digits is None:
         # The prompt timed out and its Redirect (already the next attempt) brings no Digits:
         # logged, then simply asked again, as long as attempts remain.
+        detail = {"result": "no-input", "attempt": attempt}
         record_event(session, call, PIN_FAILED, source="twilio", payload=_without_digits(form),
-                     detail={"result": "no-input", "attempt": attempt}, actor=recruiter)  # fmt: skip
+                     detail=detail, actor=recruiter)  # fmt: skip
         return HangUp() if attempt > MAX_PIN_ATTEMPTS else AskForPin(attempt)
     ok = recruiter is not None and recruiter.check_pin(digits.strip("#"))
     result = "ok" if ok else "failed"
@@ -164,8 +165,9 @@ def _without_digits(form: Mapping[str, str]) -> dict[str, str]:
 
 def _refused(session: Session, call: Call, form: Mapping[str, str], where: str) -> HangUp:
     # Only a request our own TwiML did not lead to gets here (the PIN prompt comes first).
+    detail = {"at": where, "reason": "no PIN entered"}
     record_event(session, call, "dial_in.refused", source="twilio",
-                 payload=_without_digits(form), detail={"at": where, "reason": "no PIN entered"})  # fmt: skip
+                 payload=_without_digits(form), detail=detail)  # fmt: skip
     return HangUp(Note(Said.PIN_FIRST))
 
 

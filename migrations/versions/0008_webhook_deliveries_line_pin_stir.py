@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint("token", name=op.f("uq_webhook_deliveries_token")),
     )
-    op.create_index(
-        op.f("ix_webhook_deliveries_created_at"), "webhook_deliveries", ["created_at"]
-    )
+    op.create_index(op.f("ix_webhook_deliveries_created_at"), "webhook_deliveries", ["created_at"])
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("pin_hash", sa.String(length=255), nullable=True))
     with op.batch_alter_table("calls") as batch_op:
