@@ -1,5 +1,5 @@
 """Operator commands: flask --app ivr init-db | create-user | seed-demo | import-candidates
-| audit verify."""
+| audit verify | purge-webhook-deliveries."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(import_candidates_command)
     app.cli.add_command(spool_group)
+    app.cli.add_command(purge_webhook_deliveries)
 
 
 @click.group("spool")
@@ -150,6 +151,21 @@ def _expected_heads(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{table!r} is not a chain ({', '.join(sorted(tables))})")
         expected[table] = head.strip()
     return expected
+
+
+@click.command("purge-webhook-deliveries")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(min=1),
+              help="keep the answers of the last this many hours")  # fmt: skip
+@with_appcontext
+def purge_webhook_deliveries(hours: int) -> None:
+    """Forget the stored answers to webhook deliveries older than --hours (safe to repeat)."""
+    from datetime import timedelta
+
+    from ivr.voice.hook import purge_deliveries
+
+    with session_scope(current_app) as session:
+        count = purge_deliveries(session, keep=timedelta(hours=hours))
+    click.echo(f"purged {count} webhook deliveries")
 
 
 @click.command("init-db")

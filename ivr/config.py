@@ -64,6 +64,9 @@ class Settings:
     audit_heads_target: str = ""
     # The longest wait on the database in a request, in seconds (connect, lock, statement).
     database_timeout: float = 10.0
+    # The secret of a Twilio SharedKey that signs webhooks instead of the Auth Token (Twilio's
+    # Webhooks configuration API; see ivr.security). None: only Auth Token signatures.
+    twilio_webhook_signing_key: str | None = field(default=None, repr=False)
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -181,6 +184,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mask_phone_numbers_in_exports=_bool_setting(
             "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
         ),
+        twilio_webhook_signing_key=get("TWILIO_WEBHOOK_SIGNING_KEY") or None,
     )
 
 

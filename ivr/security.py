@@ -10,7 +10,12 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, abort, g, jsonify, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import (
+    HMAC_SHA1,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 from ivr.config import settings
 from ivr.db import get_session
@@ -60,22 +65,53 @@ def twilio_signature_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if is_replay(request):  # checked when it first arrived (see ivr.spool)
             return view(*args, **kwargs)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        params = request.form if request.method == "POST" else {}
-        validator = RequestValidator(settings().twilio_auth_token)
-        if not signature or not validator.validate(public_url(), params, signature):
-            log.warning(
-                "refused webhook with %s signature: %s %s from %s",
-                "a bad" if signature else "no",
-                request.method,
-                request.path,
-                request.remote_addr,
-            )
+        refusal = signature_refusal()
+        if refusal is not None:
+            log.warning("refused webhook with %s: %s %s from %s",
+                        refusal, request.method, request.path, request.remote_addr)  # fmt: skip
             abort(403)
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
     return cast(F, wrapper)
+
+
+def signature_refusal() -> str | None:
+    """Why the request is not signed by Twilio (None: it is).
+
+    Two secrets can sign a webhook (https://www.twilio.com/docs/usage/webhooks/webhooks-security):
+    the account's Auth Token (HMAC-SHA1), or a SharedKey made with Twilio's Webhooks
+    configuration API, whose secret is TWILIO_WEBHOOK_SIGNING_KEY here
+    (https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys). A request signed with a
+    SharedKey carries X-Twilio-Webhooks-Signature-Settings, "key=<SharedKey id>,algorithm=
+    HMAC_SHA256", naming the algorithm of its X-Twilio-Signature over the same URL and
+    parameters; twilio's RequestValidator reads that header (get_signature_algorithm) and
+    computes either algorithm. A JSON body is signed as the URL alone, which then carries
+    bodySHA256, the body's SHA-256 (https://www.twilio.com/docs/usage/webhooks/webhooks-security);
+    the validator checks that too when given the raw body."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return "no signature"
+    config = settings()
+    signed_with = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    if signed_with is None:
+        secret, algorithm = config.twilio_auth_token, HMAC_SHA1
+    elif not config.twilio_webhook_signing_key:
+        return "a shared-key signature, and no TWILIO_WEBHOOK_SIGNING_KEY is set"
+    else:
+        secret, algorithm = config.twilio_webhook_signing_key, get_signature_algorithm(signed_with)
+    params: Any
+    if request.method != "POST":
+        params = {}
+    elif request.is_json:
+        if "bodySHA256" not in request.args:
+            return "a JSON body without bodySHA256"
+        params = request.get_data(as_text=True)  # the validator hashes the body as sent
+    else:
+        params = request.form
+    if not RequestValidator(secret).validate(public_url(), params, signature, algorithm):
+        return f"a bad {algorithm} signature"
+    return None
 
 
 def api_error(status: int, reason: str, **extra: Any) -> Response:

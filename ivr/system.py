@@ -19,6 +19,7 @@ from models import ROLES, CallEvent, OutcomeCode, Role, User
 from models.candidate import is_timezone
 from models.enums import STAGES
 from models.phone import InvalidPhoneNumber, normalize_phone
+from models.user import PIN_MAX, PIN_MIN, is_pin
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 NAME_MAX, EMAIL_MAX, LABEL_MAX = 120, 254, 80
@@ -237,6 +238,20 @@ def reset_password(session: Session, actor: User | None, user: User, password: s
     session.flush()
     return record_change(
         session, "user.password_reset", actor=actor, subject=user_subject(user), detail={}
+    )
+
+
+def set_line_pin(session: Session, actor: User | None, user: User, pin: str) -> CallEvent:
+    """Set the recruiter line's PIN; the chain records that it was set and by whom, never the
+    PIN (not even hashed)."""
+    if user.role != Role.RECRUITER:
+        raise ChangeRefused("pin", "only recruiters have a recruiter line")
+    if not is_pin(pin):
+        raise ChangeRefused("pin", f"a PIN is {PIN_MIN} to {PIN_MAX} digits, nothing else")
+    user.set_pin(pin)
+    session.flush()
+    return record_change(
+        session, "user.line_pin_set", actor=actor, subject=user_subject(user), detail={}
     )
 
 

@@ -57,6 +57,10 @@ EVENT_TITLES: dict[str, str] = {
     "callback.reassigned": "Callback reassigned",
     "dial_in.code": "Recruiter keyed a candidate code",
     "dial_in.callback_choice": "Recruiter chose a callback",
+    "dial_in.pin_ok": "Recruiter line PIN accepted",
+    "dial_in.pin_failed": "Recruiter line PIN refused",
+    "dial_in.pin_not_set": "Recruiter line has no PIN: caller told to set one",
+    "dial_in.refused": "Recruiter line refused: no PIN entered",
     # the candidate's record
     "candidate.created": "Candidate added",
     "candidate.details_changed": "Details changed",
@@ -69,6 +73,7 @@ EVENT_TITLES: dict[str, str] = {
     "user.created": "User added",
     "user.changed": "User changed",
     "user.password_reset": "Password reset",
+    "user.line_pin_set": "Recruiter line PIN set",
     "outcome_code.saved": "Outcome code saved",
 }
 
@@ -109,6 +114,32 @@ CALLBACK_REASONS: dict[str, str] = {
     CallbackReason.VOICEMAIL: "voicemail",
     CallbackReason.OFFER_ANSWER: "answer to an offer",
 }
+
+
+# Twilio's StirVerstat on an incoming call: how far the caller's carrier vouches for the caller
+# ID under SHAKEN/STIR (https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir;
+# the parameter: https://www.twilio.com/en-us/changelog/twilio-performs-shaken-stir-verification-on-incoming-calls-to-yo).
+# A: the carrier knows the caller and their right to the number; B: knows the caller, not the
+# right to the number; C: only where the call entered its network.
+STIR_VERSTATS: dict[str, str] = {
+    "TN-Validation-Passed-A": "verified, full attestation (A): the carrier vouches for the number",
+    "TN-Validation-Passed-B": "verified, partial attestation (B): the carrier knows the caller, "
+    "not their right to the number",
+    "TN-Validation-Passed-C": "verified, gateway attestation (C): the carrier only saw where "
+    "the call came in",
+    "TN-Validation-Failed-A": "verification failed (attestation A claimed)",
+    "TN-Validation-Failed-B": "verification failed (attestation B claimed)",
+    "TN-Validation-Failed-C": "verification failed (attestation C claimed)",
+    "TN-Validation-Failed": "verification failed: the caller ID may be spoofed",
+    "No-TN-Validation": "not verified: the call carried no usable SHAKEN/STIR identity",
+}
+
+
+def caller_id_attestation(value: str | None) -> str:
+    """What a call's StirVerstat says about its caller ID, for auditors."""
+    if not value:
+        return "no attestation sent (not verified)"
+    return f"{STIR_VERSTATS.get(value, 'an attestation this app does not know')} [{value}]"
 
 
 def event_title(kind: str) -> str:
@@ -247,6 +278,11 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
     if kind in ("screen.accepted", "screen.rejected", "outcome.invalid", "dial_in.code"):
         digits = detail.get("digits") if "digits" in detail else detail.get("code")
         return f"pressed {digits}" if digits else "no key pressed"
+    if kind in ("dial_in.pin_ok", "dial_in.pin_failed"):
+        said = {"ok": "right PIN", "failed": "wrong PIN", "no-input": "nothing keyed"}
+        return f"attempt {detail.get('attempt')}: {said.get(str(detail.get('result')), '')}"
+    if kind == "twilio.incoming" and detail.get("stir_verstat"):
+        return f"caller ID: {caller_id_attestation(detail['stir_verstat'])}"
     if kind in ("hunt.ringing", "hunt.missed", "hunt.connected"):
         position = detail.get("position")
         return f"recruiter {int(position) + 1} in the hunt order" if position is not None else ""
@@ -317,6 +353,8 @@ def system_change_summary(kind: str, detail: dict[str, Any]) -> str:
         return "; ".join(parts)
     if kind == "user.password_reset":
         return "a new password was set"
+    if kind == "user.line_pin_set":
+        return "a new recruiter line PIN was set"
     if kind == "outcome_code.saved":
         changes = detail.get("changes") or {}
         if detail.get("created"):

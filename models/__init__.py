@@ -19,6 +19,7 @@ from models.enums import (
 from models.outcome import OutcomeCode
 from models.seal import CallSeal
 from models.user import ApiToken, User
+from models.webhook import WebhookDelivery
 
 __all__ = [
     "AccessRecord",
@@ -40,5 +41,6 @@ __all__ = [
     "Role",
     "Stage",
     "User",
+    "WebhookDelivery",
     "utcnow",
 ]

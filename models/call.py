@@ -24,6 +24,8 @@ from models.enums import ACTIVE_STATUSES, CallStatus, Direction, Flow, enum_chec
 from models.outcome import OutcomeCode
 from models.user import User
 
+STIR_VERSTAT_MAX = 40
+
 
 class Call(Base):
     __tablename__ = "calls"
@@ -70,6 +72,11 @@ class Call(Base):
     recording_url: Mapped[str | None] = mapped_column(Text)
     recording_duration: Mapped[int | None] = mapped_column(Integer)
     is_voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the network says about the caller ID of a call to the company number: Twilio's
+    # StirVerstat on the voice request, e.g. "TN-Validation-Passed-A" (SHAKEN/STIR,
+    # https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir). None: not given
+    # (Twilio sends it only for calls that carry a SHAKEN identity; outside the US, none do).
+    stir_verstat: Mapped[str | None] = mapped_column(String(STIR_VERSTAT_MAX))
 
     recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
     candidate: Mapped[Candidate | None] = relationship()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 
@@ -19,6 +20,9 @@ from models.phone import normalize_phone
 SECURE_PASSWORD_METHOD = "scrypt"
 TESTING_PASSWORD_METHOD = "pbkdf2:sha256:1"
 PASSWORD_METHOD = SECURE_PASSWORD_METHOD
+# The recruiter line's PIN: keyed on a phone, so digits only; four at least, eight at most.
+PIN_MIN, PIN_MAX = 4, 8
+PIN_PATTERN = re.compile(rf"[0-9]{{{PIN_MIN},{PIN_MAX}}}")
 
 
 def use_testing_password_method(testing: bool) -> None:
@@ -37,6 +41,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The recruiter line's PIN, hashed like the password; None: no PIN set, and the recruiter
+    # line opens nothing (caller ID alone can be spoofed).
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Team routing for inbound calls: position in the hunt group (None = not in it), and
     # whether the recruiter takes calls right now.
@@ -84,6 +91,20 @@ class User(Base):
             return False
         return check_password_hash(self.password_hash, password)
 
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+    def set_pin(self, pin: str) -> None:
+        if not is_pin(pin):
+            raise ValueError(f"a PIN is {PIN_MIN} to {PIN_MAX} digits")
+        self.pin_hash = generate_password_hash(pin, method=PASSWORD_METHOD)
+
+    def check_pin(self, pin: str) -> bool:
+        if not self.pin_hash or not is_pin(pin):
+            return False
+        return check_password_hash(self.pin_hash, pin)
+
     # Flask-Login's user protocol, spelled out rather than mixed in so is_active stays a column.
     @property
     def is_authenticated(self) -> bool:
@@ -99,6 +120,11 @@ class User(Base):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
+
+
+def is_pin(value: str) -> bool:
+    # fullmatch on ASCII digits: str.isdigit() would take "²" and other digits no phone keys.
+    return PIN_PATTERN.fullmatch(value) is not None
 
 
 def hash_token(token: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Call, CallbackTask, CallEvent
+from tests.fixtures.people import LINE_PIN
 from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
 
@@ -44,6 +45,14 @@ def kinds(session, call) -> list[str]:
             select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.id)
         )
     )
+
+
+def dial_in(twilio_post, session, recruiter, pin=LINE_PIN):
+    """The recruiter calls in and keys their PIN: the answer is the code prompt."""
+    incoming(twilio_post, recruiter.phone)
+    call = the_call(session)
+    return call, twilio_post(f"/voice/dial-in/{call.id}/pin?attempt=1",
+                             {"CallSid": CALL_SID, "Digits": f"{pin}#"})  # fmt: skip
 
 
 def dialled(response) -> tuple[str, dict[str, str]]:
@@ -268,7 +277,7 @@ def test_after_hours_callers_go_straight_to_voicemail_with_a_promise(
 
 
 def test_recruiter_dialling_in_is_asked_for_a_code(twilio_post, session, owner):
-    response = incoming(twilio_post, owner.phone)
+    _call, response = dial_in(twilio_post, session, owner)
 
     gather = parse(response.data).find("Gather")
     assert gather.get("finishOnKey") == "#"
@@ -280,8 +289,7 @@ def test_recruiter_dialling_in_is_asked_for_a_code(twilio_post, session, owner):
 def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_menu_after(
     twilio_post, session, owner, candidate
 ):
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
 
     response = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                            {"CallSid": CALL_SID, "Digits": "123456"})  # fmt: skip
@@ -299,8 +307,7 @@ def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_me
     [("999999", "No candidate has the code 9 9 9 9 9 9."), ("", "I did not hear a code.")],
 )
 def test_an_unknown_code_is_explained_and_asked_again(twilio_post, session, owner, code, said):
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
 
     response = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                            {"CallSid": CALL_SID, "Digits": code})  # fmt: skip
@@ -313,8 +320,7 @@ def test_an_unknown_code_is_explained_and_asked_again(twilio_post, session, owne
 def test_a_do_not_call_code_is_explained_and_asked_again(twilio_post, session, owner, candidate):
     candidate.do_not_call = True
     session.commit()
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
 
     response = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                            {"CallSid": CALL_SID, "Digits": "123456"})  # fmt: skip
@@ -332,8 +338,7 @@ def test_star_lists_waiting_callbacks_and_1_calls_the_first_back(
     twilio_post(f"/voice/inbound/{voicemail.id}/voicemail",
                 {"CallSid": voicemail.parent_sid, "RecordingSid": "RE" + "4" * 32,
                  "RecordingUrl": "http://127.0.0.1:9/RE444", "RecordingDuration": "9"})  # fmt: skip
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
 
     menu = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                        {"CallSid": CALL_SID, "Digits": "*"})  # fmt: skip

@@ -50,6 +50,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.system_changes": ("GET", ("auditor",)),
     "web.my_settings": ("GET", ANY),
     "web.save_my_settings": ("POST", ANY),
+    "web.save_line_pin": ("POST", ("recruiter",)),
     "web.admin_users": ("GET", ("admin",)),
     "web.admin_create_user": ("POST", ("admin",)),
     "web.admin_update_user": ("POST", ("admin",)),

@@ -69,10 +69,10 @@ def dial_in_call(session, make_user):
 
 @pytest.mark.parametrize("junk", ["²", "0", "99999999999999999999"])
 def test_a_junk_attempt_is_the_first_attempt_not_an_error(twilio_post, dial_in_call, junk):
-    response = twilio_post(f"/voice/dial-in/{dial_in_call.id}/code?attempt={junk}", leg())
+    response = twilio_post(f"/voice/dial-in/{dial_in_call.id}/pin?attempt={junk}", leg())
 
     root = parse(response.data)
     assert verbs(root) == ["Gather", "Redirect"]
-    assert "Hi Riley. Enter the candidate's code" in spoken(root)
+    assert "Recruiter line. Enter your PIN" in spoken(root)
     assert url_query(root.find("Gather").get("action")) == {"attempt": "1"}
     assert url_query(root.find("Redirect").text) == {"attempt": "2"}

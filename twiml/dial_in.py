@@ -21,6 +21,13 @@ NOTES = {
     "callback-do-not-call": "{name} is marked do not call.",
     "withheld": "That caller withheld their number.",
     "calling-back": "Calling {name} back.",
+    "pin-wrong": "That PIN is not right.",
+    "pin-locked": "That PIN is not right, and that was the last try.",
+    "no-pin": (
+        "This phone has no recruiter line PIN yet. Set one on your My settings page, "
+        "then call again."
+    ),
+    "pin-first": "The recruiter line needs your PIN first.",
 }
 
 
@@ -51,6 +58,19 @@ def note(said: Note | None) -> str:
     if said is None:
         return ""
     return NOTES[said.kind].format(name=said.name or "the caller", digits=" ".join(said.digits))
+
+
+def pin_prompt(action_url: str, retry_url: str | None, intro: Note | None = None) -> VoiceResponse:
+    """The recruiter line's first question; says no name, as the caller is not known yet."""
+    text = f"{note(intro)} Recruiter line. Enter your PIN, then press pound."
+    return ask(
+        text.strip(),
+        action_url,
+        MENU_TIMEOUT,
+        then=retry_url,
+        give_up="Goodbye.",
+        finish_on_key="#",
+    )
 
 
 def code_prompt(

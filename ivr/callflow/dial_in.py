@@ -1,4 +1,6 @@
-"""The recruiter line: a recruiter keys a candidate's code, or star for their callbacks."""
+"""The recruiter line: a recruiter keys their PIN, then a candidate's code, or star for their
+callbacks. Caller ID alone opens nothing: it can be spoofed, so nobody reaches voicemails or
+calls a candidate as the company without the PIN the recruiter set on their settings page."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.callflow.callbacks import open_callbacks
-from ivr.callflow.events import record_webhook
+from ivr.callflow.events import record_event, record_webhook, webhook_payload
 from ivr.callflow.presence import is_busy
 from ivr.permissions import owns_candidate
-from models import Call, CallbackStatus, CallbackTask, Candidate, User
+from models import Call, CallbackStatus, CallbackTask, CallEvent, Candidate, User
 from twiml.dial_in import note as spoken
 
 MAX_CODE_PROMPTS = 3
+MAX_PIN_ATTEMPTS = 3  # then the line hangs up; every attempt is a chained event
+# The recruiter line's PIN events: what was keyed is never kept, only how it went.
+PIN_OK, PIN_FAILED, PIN_NOT_SET = "dial_in.pin_ok", "dial_in.pin_failed", "dial_in.pin_not_set"
 MENU_CALLBACKS = 5  # read out at most this many waiting callbacks
 
 
@@ -32,6 +37,10 @@ class Said(StrEnum):
     CALLBACK_DO_NOT_CALL = "callback-do-not-call"
     WITHHELD = "withheld"
     CALLING_BACK = "calling-back"
+    PIN_WRONG = "pin-wrong"
+    PIN_LOCKED = "pin-locked"
+    NO_PIN = "no-pin"
+    PIN_FIRST = "pin-first"
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,18 @@ class AskForCode:
     def may_retry(self) -> bool:
         """Whether silence asks once more (the next attempt) or ends the call."""
         return self.attempt < MAX_CODE_PROMPTS
+
+
+@dataclass(frozen=True)
+class AskForPin:
+    """The recruiter line's first question (no name said: the caller is not known yet)."""
+
+    attempt: int
+    note: Note | None = None
+
+    @property
+    def may_retry(self) -> bool:
+        return self.attempt < MAX_PIN_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -85,7 +106,7 @@ class CallbacksMenu:
         return self.entries[0].task_id if self.entries else None
 
 
-Step = AskForCode | Connect | HangUp | CallbacksMenu
+Step = AskForPin | AskForCode | Connect | HangUp | CallbacksMenu
 
 
 def claim_line(session: Session, call: Call, recruiter: User) -> None:
@@ -94,10 +115,68 @@ def claim_line(session: Session, call: Call, recruiter: User) -> None:
         call.active_recruiter_id = recruiter.id
 
 
+def open_line(session: Session, call: Call, form: Mapping[str, str]) -> AskForPin | HangUp:
+    """A recruiter's phone calls in: ask for the PIN, or, with none set, say where to set it
+    and hang up. (Not treated as an ordinary caller instead: the recruiter would ring their own
+    team's hunt group as a stranger, and still not learn why the line does not answer.)"""
+    recruiter = call.recruiter
+    if recruiter is None or not recruiter.has_pin:
+        record_event(session, call, PIN_NOT_SET, source="twilio", payload=_without_digits(form),
+                     detail={"result": "not-set"}, actor=recruiter)  # fmt: skip
+        return HangUp(Note(Said.NO_PIN))
+    return AskForPin(1)
+
+
+def enter_pin(session: Session, call: Call, form: Mapping[str, str], attempt: int) -> Step:
+    """The PIN prompt's answer: the right PIN opens the line (and takes the recruiter's one
+    live call); a wrong one, or none, asks again, MAX_PIN_ATTEMPTS times in all."""
+    recruiter = call.recruiter
+    digits = form.get("Digits")
+    if digits is None:
+        # The prompt timed out and its Redirect (already the next attempt) brings no Digits:
+        # logged, then simply asked again, as long as attempts remain.
+        detail = {"result": "no-input", "attempt": attempt}
+        record_event(session, call, PIN_FAILED, source="twilio", payload=_without_digits(form),
+                     detail=detail, actor=recruiter)  # fmt: skip
+        return HangUp() if attempt > MAX_PIN_ATTEMPTS else AskForPin(attempt)
+    ok = recruiter is not None and recruiter.check_pin(digits.strip("#"))
+    result = "ok" if ok else "failed"
+    record_event(session, call, PIN_OK if ok else PIN_FAILED, source="twilio",
+                 payload=_without_digits(form), detail={"result": result, "attempt": attempt},
+                 actor=recruiter)  # fmt: skip
+    if ok and recruiter is not None:
+        claim_line(session, call, recruiter)
+        return AskForCode(1)
+    if attempt >= MAX_PIN_ATTEMPTS:
+        return HangUp(Note(Said.PIN_LOCKED))
+    return AskForPin(attempt + 1, Note(Said.PIN_WRONG))
+
+
+def pin_entered(session: Session, call: Call) -> bool:
+    """Whether this call's recruiter keyed the right PIN (the only way past the PIN prompt)."""
+    stmt = select(CallEvent.id).where(CallEvent.call_id == call.id, CallEvent.kind == PIN_OK)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def _without_digits(form: Mapping[str, str]) -> dict[str, str]:
+    """What Twilio sent, less the keys pressed: a PIN is never written down."""
+    return {key: value for key, value in webhook_payload(form).items() if key != "Digits"}
+
+
+def _refused(session: Session, call: Call, form: Mapping[str, str], where: str) -> HangUp:
+    # Only a request our own TwiML did not lead to gets here (the PIN prompt comes first).
+    detail = {"at": where, "reason": "no PIN entered"}
+    record_event(session, call, "dial_in.refused", source="twilio",
+                 payload=_without_digits(form), detail=detail)  # fmt: skip
+    return HangUp(Note(Said.PIN_FIRST))
+
+
 def enter_code(
     session: Session, call: Call, form: Mapping[str, str], attempt: int, now: datetime
 ) -> Step:
     """The code prompt's answer: star for the callbacks, a code, or nothing at all."""
+    if not pin_entered(session, call):
+        return _refused(session, call, form, "code")
     digits = form.get("Digits")
     if digits is not None and digits.startswith("*"):
         return waiting_callbacks(session, call, now)
@@ -154,6 +233,8 @@ def choose_callback(
     session: Session, call: Call, form: Mapping[str, str], task_id: int | None
 ) -> Step:
     """The callbacks menu's answer: 1 calls the offered callback's caller back."""
+    if not pin_entered(session, call):
+        return _refused(session, call, form, "callback-choice")
     task = session.get(CallbackTask, task_id) if task_id is not None else None
     digits = form.get("Digits", "")
     record_webhook(session, call, "dial_in.callback_choice", form,

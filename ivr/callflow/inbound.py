@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.callflow.callbacks import assignee, close_callbacks, ensure_callback_task, last_caller
-from ivr.callflow.dial_in import claim_line
 from ivr.callflow.events import already_recorded, record_event, record_webhook
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.outcome_call import request_outcome_call
@@ -28,6 +27,7 @@ from models import (
     User,
     utcnow,
 )
+from models.call import STIR_VERSTAT_MAX
 from models.phone import InvalidPhoneNumber, mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,9 @@ def open_inbound_call(
         )
     call.company_number = company_number
     call.parent_sid = sid
+    # SHAKEN/STIR: what the network vouches for this caller ID ("TN-Validation-Passed-A" etc.,
+    # https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir); absent without it.
+    call.stir_verstat = (form.get("StirVerstat") or "").strip()[:STIR_VERSTAT_MAX] or None
     in_progress = form.get("CallStatus") == CallStatus.IN_PROGRESS
     call.status = CallStatus.IN_PROGRESS if in_progress else CallStatus.RINGING
     session.add(call)
@@ -89,7 +92,8 @@ def open_inbound_call(
     if caller.candidate is not None:
         caller.candidate.touch_contact(call.created_at)
     record_webhook(session, call, "twilio.incoming", form,
-                   detail={"caller": caller.kind, "flow": call.flow},
+                   detail={"caller": caller.kind, "flow": call.flow,
+                           "stir_verstat": call.stir_verstat},
                    idempotency_key=f"incoming:{sid}" if sid else None)  # fmt: skip
     return call, True
 
@@ -207,9 +211,9 @@ def route_inbound(
     log.info("incoming call call_sid=%s from=%s caller=%s",
              call.parent_sid, mask_phone(caller.number), caller.kind)  # fmt: skip
     route = route_for(caller, hours, now)
-    if isinstance(route, DialIn):
-        claim_line(session, call, route.recruiter)
-    elif isinstance(route, Closed):
+    # A recruiter calling in takes their one live call only once their PIN is right
+    # (ivr.callflow.dial_in.enter_pin): a spoofed caller ID must not lock them out.
+    if isinstance(route, Closed):
         record_event(session, call, "after_hours", detail={"hours": route.hours})
     elif isinstance(route, RingHunt):
         return ring_next(session, call, 0, route.greeting, route.first_name)

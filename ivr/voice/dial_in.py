@@ -1,4 +1,5 @@
-"""Webhooks of the recruiter line: the code prompt's answer and the callbacks menu's."""
+"""Webhooks of the recruiter line: the PIN prompt's answer, the code prompt's and the
+callbacks menu's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from ivr.voice.hook import Hook, webhook
 from models import Flow
 from twiml import dial_in as prompts
 from twiml.outbound import connect_candidate
+
+
+@webhook("/dial-in/<id:call_id>/pin", call=True, flow=Flow.DIAL_IN)
+def dial_in_pin(hook: Hook) -> VoiceResponse:
+    return answer(hook, flow.enter_pin(hook.session, hook.call, hook.form, hook.attempt))
 
 
 @webhook("/dial-in/<id:call_id>/code", call=True, flow=Flow.DIAL_IN)
@@ -29,6 +35,12 @@ def dial_in_callback_choice(hook: Hook) -> VoiceResponse:
 def answer(hook: Hook, step: flow.Step) -> VoiceResponse:
     """A step of the recruiter line as TwiML; also the first answer to a recruiter calling in."""
     match step:
+        case flow.AskForPin(attempt=attempt, note=note):
+            return prompts.pin_prompt(
+                action_url=hook.url("dial_in_pin", attempt=attempt),
+                retry_url=hook.url("dial_in_pin", attempt=attempt + 1) if step.may_retry else None,
+                intro=note,
+            )
         case flow.AskForCode(attempt=attempt, note=note):
             recruiter = hook.call.recruiter
             assert recruiter is not None  # the recruiter line is only ever a recruiter's call

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Response, abort, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
@@ -21,9 +22,10 @@ from ivr.security import twilio_signature_required
 from ivr.twiml_response import twiml_response
 from ivr.urls import webhook_url
 from ivr.voice import bp
-from models import Call
+from models import Call, WebhookDelivery, utcnow
 from models.base import MAX_ID
 from models.chain import lock_for_writing
+from models.webhook import TOKEN_MAX
 from twiml.common import empty
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,13 @@ MAX_HUNT_INDEX = 999  # far beyond any hunt list (hunt orders stop at 99)
 MAX_DIGITS = 10  # MAX_ID has ten digits; a longer value is junk before int() reads it
 # A duplicate delivery that raced past already_recorded() fails on one of these unique keys.
 DEDUP_KEYS = ("idempotency_key", "parent_sid")
+# Twilio sends every webhook with this header, and a retry of a delivery repeats its value:
+# "a unique string, that you can use to distinguish retry attempts"
+# (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides). Twilio retries
+# within seconds (its webhook timeout is 15 s, the connection overrides allow a few retries), so
+# a day of answers is far more than a retry can need.
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+DELIVERY_RETENTION = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -172,17 +181,26 @@ def webhook(
         @wraps(view)
         def endpoint(**view_args: Any) -> Response:
             session = get_session()
+            token = delivery_token()
+            stored, token = answered(session, token)
+            if stored is not None:
+                return stored
             try:
-                hook, answer = _decide(view, session, lookup, view_args)
+                hook, answer = _decide(view, session, lookup, view_args, token)
             except IntegrityError as exc:
+                session.rollback()
+                # A retry of this very delivery raced it (same token): the first one's answer
+                # is committed by now (the unique token made this one wait for it).
+                stored, token = answered(session, token)
+                if stored is not None:
+                    return stored
                 if not any(key in str(exc.orig) for key in DEDUP_KEYS):
                     raise
                 # A duplicate delivery raced this one past already_recorded(). Run again in a
                 # fresh transaction: it finds the key recorded, writes nothing, answers the same.
-                session.rollback()
                 log.info("duplicate delivery to %s answered again call_sid=%s",
                          request.path, request.form.get("CallSid"))  # fmt: skip
-                hook, answer = _decide(view, session, lookup, view_args)
+                hook, answer = _decide(view, session, lookup, view_args, token)
             for work, args in hook._after:
                 work(*args)
             return twiml_response(answer)
@@ -194,19 +212,82 @@ def webhook(
 
 
 def _decide(
-    view: View, session: Session, lookup: _CallLookup, view_args: Mapping[str, Any]
+    view: View,
+    session: Session,
+    lookup: _CallLookup,
+    view_args: Mapping[str, Any],
+    token: str | None,
 ) -> tuple[Hook, VoiceResponse]:
+    lock_for_writing(session)  # before any read or write: one lock order for every writer
+    # The token is claimed before anything else is written: a retry racing this delivery
+    # waits on the unique token and fails on it, instead of deciding a second time.
+    delivery = None
+    if token is not None:
+        delivery = WebhookDelivery(token=token, path=request.path, status_code=200, body="")
+        session.add(delivery)
+        session.flush()
     hook = Hook(session, webhook_payload(request.form), parse_args(request.args), settings())
-    lock_for_writing(session)  # before any read: one lock order for every writer
+    answer = _answer(view, hook, session, lookup, view_args)
+    if delivery is not None:
+        delivery.body = str(answer)
+    session.commit()
+    return hook, answer
+
+
+def _answer(
+    view: View, hook: Hook, session: Session, lookup: _CallLookup, view_args: Mapping[str, Any]
+) -> VoiceResponse:
     if lookup.by is not None:
         call = lookup.find(session, view_args, hook.form)
         if call is None:
             log.warning("webhook %s for an unknown call call_sid=%s",
                         request.path, hook.form.get("CallSid"))  # fmt: skip
             if lookup.quiet:
-                return hook, empty()
+                return empty()
             abort(404)
         hook.call = call
-    answer = view(hook)
+    return view(hook)
+
+
+def delivery_token() -> str | None:
+    """The request's I-Twilio-Idempotency-Token, if it has one we can keep."""
+    token = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not token:
+        return None
+    if len(token) > TOKEN_MAX:
+        log.warning("webhook %s with an over-long idempotency token ignored", request.path)
+        return None
+    return token
+
+
+def answered(session: Session, token: str | None) -> tuple[Response | None, str | None]:
+    """The stored answer to an earlier delivery with this token, if any, and the token this
+    request is answered under (None: a token already used on another webhook)."""
+    if token is None:
+        return None, None
+    stored = session.scalar(select(WebhookDelivery).where(WebhookDelivery.token == token))
+    if stored is None:
+        return None, token
+    if stored.path != request.path:
+        # Twilio's tokens are unique per delivery: one reused on another webhook is no retry
+        # of it. Answer it afresh, just without the token.
+        log.warning("idempotency token of %s reused on %s", stored.path, request.path)
+        return None, None
+    log.info("retried delivery to %s answered from its first answer call_sid=%s",
+             request.path, request.form.get("CallSid"))  # fmt: skip
+    response = Response(stored.body, status=stored.status_code, mimetype="text/xml")
+    session.rollback()  # nothing was written; end the read transaction
+    return response, token
+
+
+def purge_deliveries(
+    session: Session, now: datetime | None = None, keep: timedelta = DELIVERY_RETENTION
+) -> int:
+    """Forget the answers older than `keep` (no retry comes that late); returns how many.
+    Idempotent: a periodic task or `flask --app ivr purge-webhook-deliveries` runs it."""
+    cutoff = (now or utcnow()) - keep
+    result = session.execute(delete(WebhookDelivery).where(WebhookDelivery.created_at < cutoff))
     session.commit()
-    return hook, answer
+    count = int(getattr(result, "rowcount", 0) or 0)
+    log.info("purged %d webhook deliveries older than %s", count, cutoff.isoformat())
+    return count

@@ -9,7 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import clock
 from ivr.callflow import inbound as flow
 from ivr.callflow import outcome_call
-from ivr.callflow.dial_in import AskForCode
+from ivr.callflow.dial_in import open_line
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.status import apply_status_callback
 from ivr.ringback import ring_back_for_outcome
@@ -84,7 +84,7 @@ def answer(hook: Hook, route: flow.Route) -> VoiceResponse:
     """Where the call goes, as TwiML."""
     match route:
         case flow.DialIn():
-            return dial_in.answer(hook, AskForCode(attempt=1))
+            return dial_in.answer(hook, open_line(hook.session, hook.call, hook.form))
         case flow.Closed(hours=hours, zone=zone, promise=promise):
             company = hook.settings.company_name
             return _voicemail(hook, prompts.after_hours(company, hours, zone, promise))

@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, html_params
 
 from ivr import words
@@ -28,6 +28,7 @@ from ivr.routing import HUNT_ORDER_MAX, HUNT_ORDER_MIN
 from ivr.system import MAX_PASSWORD, MIN_PASSWORD
 from models import ROLES
 from models.enums import STAGES
+from models.user import PIN_MAX, PIN_MIN
 
 
 class _FlagInput(CheckboxInput):
@@ -139,6 +140,27 @@ class ResetPasswordForm(FlaskForm):
 
 class MySettingsForm(FlaskForm):
     timezone = TimezoneField()
+
+
+_PIN_RULE = f"a PIN is {PIN_MIN} to {PIN_MAX} digits"
+
+
+class LinePinForm(FlaskForm):
+    """The recruiter line's PIN, typed twice; never shown back (the field is never refilled)."""
+
+    pin = PasswordField(
+        "New PIN",
+        validators=[DataRequired(message=_PIN_RULE), Regexp(rf"^[0-9]{{{PIN_MIN},{PIN_MAX}}}$",
+                                                            message=_PIN_RULE)],
+        render_kw={"autocomplete": "new-password", "inputmode": "numeric",
+                   "pattern": f"[0-9]{{{PIN_MIN},{PIN_MAX}}}", "maxlength": PIN_MAX},
+    )  # fmt: skip
+    confirm = PasswordField(
+        "Type it again",
+        validators=[DataRequired(message="type the PIN again"),
+                    EqualTo("pin", message="the two PINs differ")],
+        render_kw={"autocomplete": "new-password", "inputmode": "numeric", "maxlength": PIN_MAX},
+    )  # fmt: skip
 
 
 class OutcomeCodeForm(FlaskForm):

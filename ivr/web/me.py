@@ -1,4 +1,5 @@
-"""My settings: what every signed-in person may set for themselves (their timezone)."""
+"""My settings: what every signed-in person may set for themselves (their timezone), and a
+recruiter's PIN for the recruiter line."""
 
 from __future__ import annotations
 
@@ -14,17 +15,21 @@ from ivr.db import get_session
 from ivr.security import role_required
 from ivr.system import ChangeRefused
 from ivr.web import bp
-from ivr.web.forms import MySettingsForm, submitted
+from ivr.web.forms import LinePinForm, MySettingsForm, submitted
 from ivr.web.viewer import timezone_choices
-from models import User, utcnow
+from models import Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def _page(form: MySettingsForm, status: int = 200) -> ResponseReturnValue:
+def _page(
+    form: MySettingsForm, status: int = 200, pin_form: LinePinForm | None = None
+) -> ResponseReturnValue:
     return render_template(
         "my_settings.html",
         form=form,
+        pin_form=pin_form or LinePinForm(formdata=None),
+        has_line=current_user.role == Role.RECRUITER,
         timezones=timezone_choices(),
         business_zone=settings().timezone,
         now=utcnow(),
@@ -56,4 +61,26 @@ def save_my_settings() -> ResponseReturnValue:
         log.info("user %s changed their timezone", current_user.id)
     zone = me.timezone or f"the business timezone ({settings().timezone})"
     flash(f"Times are now shown in {zone}.", "info")
+    return redirect(url_for("web.my_settings"), 303)
+
+
+@bp.post("/me/line-pin")
+@role_required(Role.RECRUITER)
+def save_line_pin() -> ResponseReturnValue:
+    """The recruiter line asks for this PIN before it opens voicemails or places a call."""
+    pin_form = LinePinForm()
+    settings_form = MySettingsForm(formdata=None, obj=current_user)
+    if not pin_form.validate_on_submit():
+        return _page(settings_form, 400, pin_form)
+    session = get_session()
+    me = session.get_one(User, current_user.id)
+    try:
+        system.set_line_pin(session, me, me, pin_form.pin.data or "")
+        session.commit()
+    except ChangeRefused as refused:
+        session.rollback()
+        pin_form.pin.errors = [*pin_form.pin.errors, refused.reason]
+        return _page(settings_form, refused.status, pin_form)
+    log.info("user %s set their recruiter line PIN", current_user.id)
+    flash("Your recruiter line PIN is set. The line asks for it on every call.", "info")
     return redirect(url_for("web.my_settings"), 303)

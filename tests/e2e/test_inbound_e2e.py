@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models import Call, CallbackTask, CallEvent
 from simulator.engine import SentRequest
 from tests.fixtures.line import Line, free_port
+from tests.fixtures.people import LINE_PIN
 from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse, spoken, url_path, url_query, verbs
 
@@ -621,7 +622,11 @@ def test_unknown_caller_pressing_2_leaves_a_message_for_the_team(line, db, make_
 
 
 def dial_in(line: Line, recruiter) -> str:
+    """The recruiter calls in from their phone and keys their PIN: the code prompt waits."""
     sid = line.sim.incoming_call(recruiter.phone, COMPANY_NUMBER)
+    asked = line.sim.wait_for(sid=sid, waiting_for_input="digits")
+    assert asked.prompt == "Recruiter line. Enter your PIN, then press pound."
+    line.sim.press(sid, f"{LINE_PIN}#")
     prompt = line.sim.wait_for(sid=sid, waiting_for_input="digits")
     first = recruiter.name.split()[0]
     assert (prompt.prompt or "").endswith(
