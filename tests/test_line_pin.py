@@ -206,6 +206,18 @@ def test_the_caller_id_attestation_is_kept_and_shown_to_auditors(
     assert "caller ID: verified, full attestation (A)" in stranger_page  # the timeline's line
 
 
+def test_the_api_gives_auditors_the_caller_id_attestation(
+    client, twilio_post, session, make_user, api_token
+):
+    incoming(twilio_post, "+15005550999", StirVerstat="TN-Validation-Passed-B")
+    token = api_token(make_user("auditor"))
+
+    body = client.get(f"/api/v1/calls/{the_call(session).id}",
+                      headers={"Authorization": f"Bearer {token}"}).json  # fmt: skip
+
+    assert body["stir_verstat"] == "TN-Validation-Passed-B"
+
+
 def test_a_call_without_stirverstat_says_it_was_not_verified(app, twilio_post, session, make_user):
     incoming(twilio_post, "+15005550999")
     client = signed_in(app, make_user("auditor"))

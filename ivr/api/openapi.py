@@ -116,6 +116,13 @@ CALL_SCHEMA: dict[str, Any] = {
         },
         "recording_url": _nullable(STR),
         "is_voicemail": {"type": "boolean"},
+        "stir_verstat": {
+            "type": "string",
+            "nullable": True,
+            "description": "Twilio's StirVerstat for a call to the company number: how far the "
+            "network vouches for the caller ID (SHAKEN/STIR), e.g. TN-Validation-Passed-A; "
+            "null when Twilio sent none.",
+        },
         "live_state": {
             "type": "object",
             "description": "Where the call is, in the recruiter's words, e.g. Ringing Jane.",

@@ -18,6 +18,7 @@ from ivr.web import bp
 from ivr.web.forms import LinePinForm, MySettingsForm, submitted
 from ivr.web.viewer import timezone_choices
 from models import Role, User, utcnow
+from models.user import PIN_MAX, PIN_MIN
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def _page(
         form=form,
         pin_form=pin_form or LinePinForm(formdata=None),
         has_line=current_user.role == Role.RECRUITER,
+        pin_rule=f"{PIN_MIN} to {PIN_MAX} digits",
         timezones=timezone_choices(),
         business_zone=settings().timezone,
         now=utcnow(),
