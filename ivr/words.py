@@ -23,6 +23,8 @@ EVENT_TITLES: dict[str, str] = {
     "twilio.status": "Phone network status update",
     "twilio.dial_result": "Candidate leg ended",
     "twilio.candidate_status": "Candidate answered",
+    "twilio.candidate_machine": "Candidate's voicemail answered",
+    "twilio.candidate_human": "A person answered the candidate's phone",
     "twilio.incoming": "Incoming call",
     "screen.reprompt": "Recruiter asked again to press 1",
     "screen.accepted": "Recruiter pressed 1 to connect",
@@ -82,6 +84,7 @@ DISPOSITIONS: dict[str, str] = {
     Disposition.CANDIDATE_NO_ANSWER: "candidate did not answer",
     Disposition.CANDIDATE_BUSY: "candidate's line busy",
     Disposition.CANDIDATE_UNREACHABLE: "candidate unreachable",
+    Disposition.CANDIDATE_VOICEMAIL: "candidate's voicemail",
     Disposition.RECRUITER_NO_ANSWER: "recruiter did not answer",
     Disposition.RECRUITER_DECLINED: "recruiter declined",
     Disposition.RECRUITER_UNREACHABLE: "recruiter unreachable",
@@ -336,6 +339,7 @@ ENDINGS: dict[str, str] = {
     Disposition.CANDIDATE_NO_ANSWER: "{name} did not answer",
     Disposition.CANDIDATE_BUSY: "{name}'s line was busy",
     Disposition.CANDIDATE_UNREACHABLE: "{name} could not be reached",
+    Disposition.CANDIDATE_VOICEMAIL: "{name}'s voicemail answered",
     Disposition.RECRUITER_NO_ANSWER: "you did not answer your phone",
     Disposition.RECRUITER_DECLINED: "you declined the call",
     Disposition.RECRUITER_UNREACHABLE: "your phone could not be reached",
@@ -355,6 +359,7 @@ LIVE_STATE_CODES = (
     "screening",
     "ringing_candidate",
     "talking",
+    "voicemail",
     "keying_outcome",
     "outcome_saved",
     "ended",
@@ -393,6 +398,8 @@ def live_state(call: Call) -> dict[str, str]:
     if call.direction == Direction.OUTBOUND and call.flow in ONE_CLICK_FLOWS:
         if call.answered_at is None and call.status != CallStatus.IN_PROGRESS:
             return {"code": "ringing_recruiter", "text": "Ringing your phone"}
+        if call.disposition == Disposition.CANDIDATE_VOICEMAIL:
+            return {"code": "voicemail", "text": f"{name}'s voicemail answered"}
         if call.child_status is None:
             if any(event.kind == "screen.accepted" for event in call.events):
                 return {"code": "ringing_candidate", "text": f"Ringing {name}"}

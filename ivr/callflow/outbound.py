@@ -42,6 +42,13 @@ DIAL_DISPOSITIONS = {
     "failed": Disposition.CANDIDATE_UNREACHABLE,
     "canceled": Disposition.RECRUITER_HUNG_UP_WHILE_RINGING,
 }
+# AnsweredBy of answering machine detection: human, machine_start, machine_end_beep,
+# machine_end_silence, machine_end_other, fax or unknown
+# (https://www.twilio.com/docs/voice/answering-machine-detection). "unknown" is bridged: the
+# recruiter hears for themselves.
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
 
 
 @dataclass(frozen=True)
@@ -224,26 +231,66 @@ def _record_key(
     record_webhook(session, call, kind, form, detail=detail, actor=actor)
 
 
+def record_answered_by(
+    session: Session, call: Call, form: Mapping[str, str], attempt: int
+) -> bool:
+    """The <Number url> request on the candidate's leg, with machine detection's AnsweredBy:
+    True when a machine answered. A machine makes the call the candidate's voicemail."""
+    answered_by = form.get("AnsweredBy", "")
+    machine = answered_by in MACHINE_ANSWERS
+    key = f"{'machine' if machine else 'answered-by'}:{form.get('CallSid', '')}"
+    if already_recorded(session, key):
+        return machine
+    if machine:
+        call.disposition = Disposition.CANDIDATE_VOICEMAIL
+        call.talk_duration = None
+    record_webhook(
+        session,
+        call,
+        "twilio.candidate_machine" if machine else "twilio.candidate_human",
+        form,
+        detail={"answered_by": answered_by, "attempt": attempt},
+        idempotency_key=key,
+    )
+    log.info("candidate leg answered_by=%s call_sid=%s", answered_by, form.get("CallSid"))
+    return machine
+
+
+def reached_machine(session: Session, form: Mapping[str, str]) -> bool:
+    """Whether the <Dial> whose action this is reached an answering machine."""
+    child = form.get("DialCallSid", "")
+    return bool(child) and already_recorded(session, f"machine:{child}")
+
+
 def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
-    """Log the candidate leg; a replayed action changes nothing but is answered the same."""
+    """Log the candidate leg; a replayed action changes nothing but is answered the same.
+    A leg a machine answered stays the candidate's voicemail, with no talk time."""
     dial_status = form.get("DialCallStatus", "failed")
     key = f"dial:{form.get('CallSid', '')}:{form.get('DialCallSid', '')}:{dial_status}"
     if already_recorded(session, key):
         return dial_status
+    # A second ring of the voicemail (to leave a message) that nobody answers: still voicemail.
+    machine = reached_machine(session, form) or (
+        call.disposition == Disposition.CANDIDATE_VOICEMAIL and dial_status != "completed"
+    )
     call.child_sid = call.child_sid or form.get("DialCallSid") or None
     call.child_status = dial_status
-    duration = form.get("DialCallDuration", "")
-    call.talk_duration = int(duration) if duration.isdigit() else None
-    call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+    if machine:
+        call.talk_duration = None
+        call.disposition = Disposition.CANDIDATE_VOICEMAIL
+    else:
+        duration = form.get("DialCallDuration", "")
+        call.talk_duration = int(duration) if duration.isdigit() else None
+        call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
     record_webhook(
         session,
         call,
         "twilio.dial_result",
         form,
-        detail={"dial_status": dial_status, "disposition": call.disposition},
+        detail={"dial_status": dial_status, "disposition": call.disposition, "machine": machine},
         idempotency_key=key,
     )
-    if dial_status == "completed":
+    if dial_status == "completed" and not machine:
         close_callbacks(session, call)
     return dial_status
 
