@@ -282,13 +282,11 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
         duration = form.get("DialCallDuration", "")
         call.talk_duration = int(duration) if duration.isdigit() else None
         call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+    detail: dict[str, object] = {"dial_status": dial_status, "disposition": call.disposition}
+    if machine:
+        detail["machine"] = True
     record_webhook(
-        session,
-        call,
-        "twilio.dial_result",
-        form,
-        detail={"dial_status": dial_status, "disposition": call.disposition, "machine": machine},
-        idempotency_key=key,
+        session, call, "twilio.dial_result", form, detail=detail, idempotency_key=key
     )
     if dial_status == "completed" and not machine:
         close_callbacks(session, call)

@@ -184,6 +184,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
             "twilio.answer": 1,
             "screen.accepted": 1,
             "twilio.candidate_status": 1,
+            "twilio.candidate_human": 1,
             "twilio.dial_result": 1,
             "outcome.recorded": 1,
             "candidate.stage_changed": 1,
@@ -271,6 +272,46 @@ def test_candidate_busy(line, db, riley, jane, token):
     assert kinds(db, call_id)["twilio.dial_result"] == 1
     assert line.sim.leg(candidate_leg.sid).state == "busy"
     assert line.sim.said(recruiter_leg.sid)[-1] == "Saved: call back later. Thank you. Goodbye."
+
+
+def test_candidates_voicemail_is_its_own_disposition_and_the_recruiter_may_leave_a_message(
+    line, db, riley, jane, token
+):
+    call_id = place(line, token, jane)
+
+    recruiter_leg, candidate_leg = ring_candidate(line, riley, jane)
+    line.sim.answer_machine(candidate_leg.sid)
+    # Detected, the machine's leg is hung up unbridged; the recruiter is told, and the
+    # voicemail is rung again for their message.
+    again = line.sim.wait_for(
+        to=jane.phone, parent_sid=recruiter_leg.sid, waiting_for_input="answer"
+    )
+    assert again.sid != candidate_leg.sid
+    line.sim.answer_machine(again.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="bridge")
+    line.sim.clock.advance(20)
+    line.sim.hangup(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+    line.sim.wait_for(sid=again.sid, state="completed")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "candidate-voicemail")
+    assert call.talk_duration is None
+    assert call.child_sid == candidate_leg.sid
+    assert call.active_recruiter_id is None
+    counts = kinds(db, call_id)
+    assert counts["twilio.candidate_machine"] == 2
+    assert counts["twilio.dial_result"] == 2
+    heard = line.sim.said(recruiter_leg.sid)
+    assert heard == [
+        SCREEN_PROMPT,
+        "Connecting.",
+        "You reached Jane's voicemail. "
+        "Speak after the tone to leave a personal message, or hang up.",
+    ]
+    assert line.sim.said(candidate_leg.sid) == []
+    body = line.api("GET", f"/api/v1/calls/{call_id}", token).json()
+    assert body["disposition"] == "candidate-voicemail"
 
 
 def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
