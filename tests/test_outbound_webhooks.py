@@ -67,11 +67,30 @@ def test_answer_asks_the_recruiter_to_press_1_before_connecting(twilio_post, cal
     assert url_query(root.find("Redirect").text) == {"attempt": "2"}
 
 
-def test_answer_on_the_last_attempt_says_goodbye_instead_of_retrying(twilio_post, call):
+def test_answer_on_the_last_attempt_goes_to_the_screen_handler_without_a_key(twilio_post, call):
     response = twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
 
     root = parse(response.data)
-    assert verbs(root) == ["Gather", "Say", "Hangup"]
+    assert verbs(root) == ["Gather", "Redirect"]
+    redirect = root.find("Redirect").text
+    assert url_path(redirect) == f"/voice/outbound/{call.id}/screen"
+    assert url_query(redirect) == {"attempt": "2"}
+
+
+def test_no_key_at_the_last_screening_prompt_is_logged_as_not_accepted(
+    twilio_post, session, call
+):
+    twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=2", leg())
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    assert spoken(root) == "No key was pressed, so the call was not connected. Goodbye."
+    # The recruiter's leg then ends: the status callback must not call it a hang-up.
+    twilio_post(f"/voice/outbound/{call.id}/status", leg(CallStatus="completed"))
+    session.refresh(call)
+    assert call.disposition == "recruiter-did-not-accept"
+    assert call.active_recruiter_id is None
 
 
 def test_pressing_1_dials_the_candidate_from_the_company_number(twilio_post, session, call):

@@ -34,16 +34,21 @@ def screening_prompt(
     candidate_name: str | None, action_url: str, retry_url: str | None
 ) -> VoiceResponse:
     """Make the recruiter press 1, so their own voicemail is never bridged to a candidate.
-    No name: the call returns an unknown caller's voicemail."""
+    No name: the call returns an unknown caller's voicemail. Without retry_url (the last
+    prompt) no key at all goes on to action_url too, so that it is logged as such."""
     calling = f"Calling {candidate_name}." if candidate_name else CALLING_BACK_UNKNOWN
     return ask(
         f"{calling} Press 1 to connect, or hang up.",
         action_url,
         SCREEN_TIMEOUT,
-        then=retry_url,
-        give_up="No key was pressed, so the call was not connected. Goodbye.",
+        then=retry_url or action_url,
         num_digits=1,
     )
+
+
+def no_key_pressed() -> VoiceResponse:
+    """The last screening prompt went by without a key."""
+    return goodbye("No key was pressed, so the call was not connected.")
 
 
 def connect_candidate(

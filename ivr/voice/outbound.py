@@ -40,6 +40,8 @@ def outbound_screen(hook: Hook) -> VoiceResponse:
         )
     if result.retry:
         return _screening(hook, hook.attempt + 1, retry_url=None)
+    if "Digits" not in hook.form:
+        return prompts.no_key_pressed()
     return prompts.not_connected()
 
 

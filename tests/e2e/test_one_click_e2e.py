@@ -346,6 +346,28 @@ def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     assert load_call(db, again).disposition == "recruiter-declined"
 
 
+def test_recruiter_who_presses_nothing_did_not_accept(line, db, riley, jane, token):
+    call_id = place(line, token, jane)
+
+    recruiter_leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
+    line.sim.answer(recruiter_leg.sid)
+    for _ in range(2):
+        line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="digits")
+        line.sim.silence(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "recruiter-did-not-accept")
+    assert call.active_recruiter_id is None
+    assert kinds(db, call_id)["screen.rejected"] == 1
+    assert line.sim.said(recruiter_leg.sid) == [
+        SCREEN_PROMPT,
+        SCREEN_PROMPT,
+        "No key was pressed, so the call was not connected. Goodbye.",
+    ]
+    assert [leg.sid for leg in line.sim.legs()] == [recruiter_leg.sid]
+
+
 def test_recruiter_hangs_up_at_the_screening_prompt(line, db, riley, jane, token):
     call_id = place(line, token, jane)
 

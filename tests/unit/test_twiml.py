@@ -266,11 +266,18 @@ def test_screening_names_who_is_called_and_retries(name, calling):
     assert root.find("Redirect").text == RETRY
 
 
-def test_screening_on_its_last_attempt_ends_the_call():
+def test_screening_on_its_last_attempt_goes_on_to_its_action_without_a_key():
     root = parse(outbound.screening_prompt("Jane Doe", ACTION, None))
 
-    assert verbs(root) == ["Gather", "Say", "Hangup"]
-    assert said(root)[-1] == "No key was pressed, so the call was not connected. Goodbye."
+    assert verbs(root) == ["Gather", "Redirect"]
+    assert root.find("Redirect").text == ACTION
+
+
+def test_no_key_at_the_last_screening_prompt_says_why_and_hangs_up():
+    root = parse(outbound.no_key_pressed())
+
+    assert verbs(root) == ["Say", "Hangup"]
+    assert said(root) == ["No key was pressed, so the call was not connected. Goodbye."]
 
 
 def test_connecting_dials_the_candidate_from_the_company_number():
