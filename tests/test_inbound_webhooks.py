@@ -294,6 +294,44 @@ def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_me
     assert the_call(session).candidate_id == candidate.id
 
 
+def dial_in_result(twilio_post, session, owner, call_status: str, dial_status: str):  # type: ignore[no-untyped-def]
+    incoming(twilio_post, owner.phone)
+    call = the_call(session)
+    twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                {"CallSid": CALL_SID, "Digits": "123456"})  # fmt: skip
+    twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        {"CallSid": CALL_SID, "CallStatus": call_status, "DialCallStatus": dial_status,
+         "DialCallSid": CHILD_SID, "DialCallDuration": "30"},
+    )  # fmt: skip
+    return the_call(session)
+
+
+def test_a_dial_in_recruiter_who_hangs_up_during_the_bridge_is_rung_back_for_the_outcome(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "completed", "completed")
+
+    assert call.disposition == "connected"
+    assert kinds(session, call).count("outcome.call_requested") == 1
+
+
+def test_a_dial_in_recruiter_still_on_the_line_hears_the_menu_and_is_not_rung_back(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "in-progress", "completed")
+
+    assert "outcome.call_requested" not in kinds(session, call)
+
+
+def test_a_dial_in_recruiter_who_hangs_up_while_the_candidate_rings_is_not_rung_back(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "completed", "no-answer")
+
+    assert "outcome.call_requested" not in kinds(session, call)
+
+
 @pytest.mark.parametrize(
     ("code", "said"),
     [("999999", "No candidate has the code 9 9 9 9 9 9."), ("", "I did not hear a code.")],

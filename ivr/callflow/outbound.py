@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ivr.callflow.callbacks import close_callbacks
 from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
+from ivr.callflow.outcome_call import request_outcome_call
 from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
 from ivr.permissions import owns_candidate, places_calls
@@ -291,6 +292,20 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     if dial_status == "completed" and not machine:
         close_callbacks(session, call)
     return dial_status
+
+
+def ring_back_after_bridge(session: Session, call: Call, form: Mapping[str, str]) -> bool:
+    """A dial-in recruiter hung up during the bridge: the <Dial> action comes with their own
+    leg completed, so nobody hears the outcome menu. Ring them back for it, as after an
+    inbound call (once per call; True: ring)."""
+    if (
+        call.flow != Flow.DIAL_IN
+        or form.get("CallStatus") != CallStatus.COMPLETED
+        or call.disposition != Disposition.CONNECTED
+        or call.outcome_code_id is not None
+    ):
+        return False
+    return request_outcome_call(session, call)
 
 
 def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str, str]) -> None:

@@ -7,6 +7,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.callflow import outbound as flow
 from ivr.callflow import outcome_call
 from ivr.callflow.status import apply_status_callback
+from ivr.ringback import ring_back_for_outcome
 from ivr.voice.hook import Hook, webhook
 from models import Direction
 from twiml import outbound as prompts
@@ -68,6 +69,8 @@ def outbound_candidate_answered(hook: Hook) -> VoiceResponse:
 @webhook("/outbound/<id:call_id>/dial-result", call=True, direction=Direction.OUTBOUND)
 def outbound_dial_result(hook: Hook) -> VoiceResponse:
     dial_status = flow.record_dial_result(hook.session, hook.call, hook.form)
+    if flow.ring_back_after_bridge(hook.session, hook.call, hook.form):
+        hook.after_commit(ring_back_for_outcome, hook.session, hook.call.id)
     candidate = hook.call.candidate
     first_name = candidate.first_name if candidate is not None else None
     number = hook.call.candidate_number

@@ -731,11 +731,15 @@ def test_recruiter_hanging_up_a_dial_in_bridge_leaves_nothing_half_written(
         "completed",
         12,
     )
-    assert call.outcome_code_id is None
     assert_ended_cleanly(db, call)
     [result] = details(db, call, "twilio.dial_result")
     assert result["dial_status"] == "completed"
     assert [d["status"] for d in details(db, call, "twilio.status")] == ["completed"]
+    # Like after an inbound call, the recruiter is rung back to key in the outcome.
+    key_outcome(line, riley.phone, "1", "Your call with Jane Doe has ended.")
+    call = the_call(db, sid)
+    assert call.outcome.digit == "1"
+    assert kinds(db, call).count("outcome.call_requested") == 1
 
 
 def test_recruiter_callbacks_menu_plays_the_voicemail_and_calls_back(
