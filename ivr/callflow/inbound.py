@@ -363,7 +363,7 @@ def record_voicemail(session: Session, call: Call, form: Mapping[str, str]) -> N
     key = f"voicemail:{form.get('CallSid', '')}:{form.get('RecordingSid', '')}"
     if already_recorded(session, key):
         return
-    _store_recording(call, form)
+    _store_recording(call, form, playable=False)
     record_webhook(session, call, "voicemail.recorded", form,
                    detail={"recording_sid": form.get("RecordingSid"),
                            "digits": form.get("Digits", "")},
@@ -378,7 +378,7 @@ def record_recording_status(session: Session, call: Call, form: Mapping[str, str
         return
     completed = form.get("RecordingStatus") == "completed"
     if completed:
-        _store_recording(call, form)
+        _store_recording(call, form, playable=True)
     record_webhook(session, call, "recording.status", form,
                    detail={"status": form.get("RecordingStatus"),
                            "recording_sid": form.get("RecordingSid")},
@@ -387,9 +387,15 @@ def record_recording_status(session: Session, call: Call, form: Mapping[str, str
         ensure_callback_task(session, call)
 
 
-def _store_recording(call: Call, form: Mapping[str, str]) -> None:
+def _store_recording(call: Call, form: Mapping[str, str], *, playable: bool) -> None:
+    """What is known of the recording. Its URL (and with it every offer to play it: the
+    callbacks list, the recruiter line's menu) only once the recording status callback says
+    completed: Twilio sends that callback after it has finished processing the recording
+    into a file (https://www.twilio.com/docs/usage/webhooks/voice-webhooks), while the
+    <Record> action may come before (https://www.twilio.com/docs/voice/twiml/record)."""
     call.recording_sid = form.get("RecordingSid") or call.recording_sid
-    call.recording_url = form.get("RecordingUrl") or call.recording_url
+    if playable:
+        call.recording_url = form.get("RecordingUrl") or call.recording_url
     duration = form.get("RecordingDuration", "")
     if duration.isdigit():
         call.recording_duration = int(duration)
