@@ -165,6 +165,21 @@ def test_dial_result_is_logged_and_leads_to_the_outcome_menu(
     assert call.disposition == disposition
 
 
+@pytest.mark.parametrize("dial_status", ["no-answer", "canceled"])
+def test_a_recruiter_hanging_up_while_the_candidate_rings_is_not_a_candidate_no_answer(
+    twilio_post, session, call, dial_status
+):
+    # The recruiter's own leg is gone (CallStatus=completed) when the dial's action comes.
+    twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(CallStatus="completed", DialCallStatus=dial_status, DialCallSid=CHILD_SID),
+    )
+
+    session.refresh(call)
+    assert call.disposition == "recruiter-hung-up-while-ringing"
+    assert call.talk_duration is None
+
+
 def test_a_replayed_dial_result_is_answered_again_but_logged_once(twilio_post, session, call):
     params = leg(DialCallStatus="completed", DialCallSid=CHILD_SID, DialCallDuration="42")
 

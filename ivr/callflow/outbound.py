@@ -263,6 +263,22 @@ def reached_machine(session: Session, form: Mapping[str, str]) -> bool:
     return bool(child) and already_recorded(session, f"machine:{child}")
 
 
+def dial_disposition(dial_status: str, parent_status: str) -> str:
+    """How the candidate's leg ended, in the product's terms. The <Dial> action carries both
+    the dialled leg's DialCallStatus and the recruiter's own CallStatus. Twilio documents
+    DialCallStatus=canceled only for a dial canceled over the REST API (or by hangupOnStar)
+    before it was answered, and nothing says a caller hanging up while the other phone rings
+    produces it (https://www.twilio.com/docs/voice/twiml/dial#attributes-action; the child
+    leg's own status is canceled: https://support.twilio.com/hc/en-us/articles/223132547);
+    the action is still requested, with the parent's CallStatus=completed and, as the
+    simulator sends it, DialCallStatus=no-answer. So no-answer or canceled with the
+    recruiter's leg already completed means the recruiter hung up while the candidate's phone
+    rang, not that the candidate did not answer."""
+    if parent_status == CallStatus.COMPLETED and dial_status in ("no-answer", "canceled"):
+        return Disposition.RECRUITER_HUNG_UP_WHILE_RINGING
+    return DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+
+
 def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
     """Log the candidate leg; a replayed action changes nothing but is answered the same.
     A leg a machine answered stays the candidate's voicemail, with no talk time."""
@@ -282,7 +298,7 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     else:
         duration = form.get("DialCallDuration", "")
         call.talk_duration = int(duration) if duration.isdigit() else None
-        call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+        call.disposition = dial_disposition(dial_status, form.get("CallStatus", ""))
     detail: dict[str, object] = {"dial_status": dial_status, "disposition": call.disposition}
     if machine:
         detail["machine"] = True

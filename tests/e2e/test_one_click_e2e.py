@@ -314,6 +314,26 @@ def test_candidates_voicemail_is_its_own_disposition_and_the_recruiter_may_leave
     assert body["disposition"] == "candidate-voicemail"
 
 
+def test_recruiter_hanging_up_while_the_candidate_rings(line, db, riley, jane, token):
+    call_id = place(line, token, jane)
+
+    recruiter_leg, candidate_leg = ring_candidate(line, riley, jane)
+    line.sim.hangup(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+    line.sim.wait_for(sid=candidate_leg.sid, state="canceled")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "recruiter-hung-up-while-ringing")
+    assert call.talk_duration is None
+    assert call.active_recruiter_id is None
+    dial_result = only([e for e in events(db, call_id) if e.kind == "twilio.dial_result"])
+    # What the simulator sends, as Twilio does: the parent completed, the dial not answered.
+    assert (dial_result.payload["CallStatus"], dial_result.payload["DialCallStatus"]) == (
+        "completed",
+        "no-answer",
+    )
+
+
 def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     call_id = place(line, token, jane)
 
