@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_webhook
-from ivr.callflow.presence import is_busy
+from ivr.callflow.presence import take_line
 from ivr.permissions import owns_candidate
 from models import Call, CallbackStatus, CallbackTask, Candidate, User
 from twiml.dial_in import note as spoken
@@ -90,8 +90,7 @@ Step = AskForCode | Connect | HangUp | CallbacksMenu
 
 def claim_line(session: Session, call: Call, recruiter: User) -> None:
     """The dial-in holds the recruiter's one live call, unless another call holds it already."""
-    if not is_busy(session, recruiter):
-        call.active_recruiter_id = recruiter.id
+    take_line(session, call, recruiter)
 
 
 def enter_code(

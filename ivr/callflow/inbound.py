@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from ivr.callflow.dial_in import claim_line
 from ivr.callflow.events import already_recorded, record_event, record_webhook
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.outcome_call import request_outcome_call
+from ivr.callflow.presence import busy_recruiter_ids, release_line, take_line
 from models import (
     Call,
     CallStatus,
@@ -238,16 +239,18 @@ def route_choice(
 # The hunt ------------------------------------------------------------------------------------
 
 
-def hunt_order(preferred: Sequence[User | None], team: Iterable[User]) -> list[User]:
+def hunt_order(
+    preferred: Sequence[User | None], team: Iterable[User], busy: Collection[int] = ()
+) -> list[User]:
     """Who to ring, in order: the preferred recruiters, then the team, each once, skipping
-    anyone inactive, unavailable or without a phone."""
+    anyone inactive, unavailable, without a phone or busy on another call."""
     seen: set[int] = set()
     ordered: list[User] = []
     for user in [*preferred, *team]:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        if user.is_active and user.is_available and user.phone:
+        if user.is_active and user.is_available and user.phone and user.id not in busy:
             ordered.append(user)
     return ordered
 
@@ -264,7 +267,7 @@ def hunt_list(session: Session, call: Call) -> list[User]:
         .where(User.role == Role.RECRUITER, User.hunt_order.is_not(None))
         .order_by(User.hunt_order, User.id)
     )
-    return hunt_order(preferred, team)
+    return hunt_order(preferred, team, busy_recruiter_ids(session, besides=call))
 
 
 def ring_next(
@@ -292,6 +295,7 @@ def after_hunt_leg(
     """The Dial to the index-th recruiter ended: bridged, the caller gone, or ring the next."""
     if record_hunt_result(session, call, form, index, recruiter_id):
         close_callbacks(session, call)
+        release_line(call)  # the bridge has ended: the recruiter is free again
         return Bridged(ring_back=request_outcome_call(session, call))
     if form.get("CallStatus") == CallStatus.COMPLETED or call.ended_at is not None:
         return CallerGone()
@@ -350,6 +354,8 @@ def accept_whisper(session: Session, call: Call, form: Mapping[str, str], recrui
         call.recruiter_id = recruiter.id
         call.recruiter_number = recruiter.phone
         call.child_sid = form.get("CallSid") or None
+        # On this call now: busy for the hunt and for one-click calls until it ends.
+        take_line(session, call, recruiter)
     return accepted
 
 
