@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow
+from models.phone import mask_phone
 
 if TYPE_CHECKING:
     from models import Call, CallbackTask
@@ -376,9 +377,11 @@ def callee_name(call: Call) -> str:
 def call_heading(call: Call) -> str:
     """Whom the live call is with: "Call to Jane Doe", "Calling back an unknown caller"."""
     if call.direction == Direction.INBOUND:
-        return (
-            f"Call from {call.candidate.name}" if call.candidate else "Call from an unknown caller"
-        )
+        if call.candidate is not None:
+            return f"Call from {call.candidate.name}"
+        if call.candidate_number:
+            return f"Call from {mask_phone(call.candidate_number)}"
+        return "Call from an unknown caller"
     if call.candidate is not None:
         return f"Call to {call.candidate.name}"
     return "Calling back an unknown caller"
@@ -407,6 +410,9 @@ def live_state(call: Call) -> dict[str, str]:
         if call.child_status == CallStatus.IN_PROGRESS:
             return {"code": "talking", "text": f"Talking with {name}"}
         return {"code": "keying_outcome", "text": "Key in the outcome on your phone"}
+    if call.direction == Direction.INBOUND and call.child_sid:
+        # A recruiter took the inbound call (the whisper's leg is the child): they talk.
+        return {"code": "talking", "text": f"Talking with {name}"}
     if call.status == CallStatus.IN_PROGRESS:
         return {"code": "in_progress", "text": "Call in progress"}
     return {"code": "ringing", "text": "Ringing"}

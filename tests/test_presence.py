@@ -152,3 +152,78 @@ def test_accepting_while_another_call_holds_the_line_still_bridges(
     assert response.status_code == 200
     call = the_call(session)
     assert (call.recruiter_id, call.active_recruiter_id) == (owner.id, None)
+
+
+# The live panel shows an inbound call ----------------------------------------------------------
+
+
+def signed_in(app, user):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
+    return client
+
+
+def test_no_live_call_reads_null(app, owner):
+    assert signed_in(app, owner).get("/calls/live.json").json == {"call": None}
+
+
+def test_the_live_panel_finds_an_inbound_call_taken_with_who_calls_and_their_history(
+    app, twilio_post, session, jane, owner
+):
+    incoming(twilio_post, jane.phone)
+    call = the_call(session)
+    accept(twilio_post, call, owner)
+
+    live = signed_in(app, owner).get("/calls/live.json").json["call"]
+
+    assert live["id"] == call.id
+    assert live["heading"] == "Call from Jane Doe"
+    assert live["live_state"] == {"code": "talking", "text": "Talking with Jane"}
+    assert live["history_url"] == f"/candidates/{jane.id}"
+    assert live["is_live"] is True
+
+
+def test_the_dashboard_shows_the_inbound_call_as_it_loads(app, twilio_post, session, jane, owner):
+    incoming(twilio_post, jane.phone)
+    accept(twilio_post, the_call(session), owner)
+
+    page = signed_in(app, owner).get("/calls").text
+
+    assert f'data-call-id="{the_call(session).id}"' in page
+    assert "Call from Jane Doe" in page
+    assert "Talking with Jane" in page
+    assert f'<p id="call-history"><a href="/candidates/{jane.id}">' in page
+
+
+def test_an_unknown_caller_is_shown_by_a_masked_number_without_a_history(
+    app, twilio_post, session, owner
+):
+    incoming(twilio_post, "+15005559999")
+    call = the_call(session)
+    twilio_post(f"/voice/inbound/{call.id}/choice", {"CallSid": CALL_SID, "Digits": "1"})
+    accept(twilio_post, call, owner)
+
+    live = signed_in(app, owner).get("/calls/live.json").json["call"]
+
+    assert live["heading"] == "Call from +*******9999"
+    assert live["history_url"] is None
+    page = signed_in(app, owner).get("/calls").text
+    assert "Call from +*******9999" in page
+    assert "+15005559999" not in page
+
+
+def test_another_recruiters_candidate_links_to_what_the_log_shows_of_them(
+    app, twilio_post, session, make_candidate, make_user, backup
+):
+    olive_away = make_user(name="Owen Away", phone="+15005550113", is_available=False)
+    sam = make_candidate(owner=olive_away, name="Sam Someone", phone="+15005550203")
+    incoming(twilio_post, sam.phone)
+    call = the_call(session)
+    accept(twilio_post, call, backup)
+
+    live = signed_in(app, backup).get("/calls/live.json").json["call"]
+
+    assert live["heading"] == "Call from Sam Someone"
+    assert live["history_url"] == f"/log?candidate_id={sam.id}"
