@@ -77,9 +77,7 @@ def test_answer_on_the_last_attempt_goes_to_the_screen_handler_without_a_key(twi
     assert url_query(redirect) == {"attempt": "2"}
 
 
-def test_no_key_at_the_last_screening_prompt_is_logged_as_not_accepted(
-    twilio_post, session, call
-):
+def test_no_key_at_the_last_screening_prompt_is_logged_as_not_accepted(twilio_post, session, call):
     twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
     response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=2", leg())
 
@@ -465,9 +463,7 @@ def test_after_a_machine_the_recruiter_hears_it_was_voicemail_and_it_rings_again
     assert (call.disposition, call.talk_duration) == ("candidate-voicemail", None)
 
 
-def test_a_machine_answering_the_second_ring_is_bridged_for_the_message(
-    twilio_post, session, call
-):
+def test_a_machine_answering_the_second_ring_is_bridged_for_the_message(twilio_post, session, call):
     reach_voicemail(twilio_post, call)
 
     response = twilio_post(
@@ -511,9 +507,7 @@ def test_a_person_answering_the_second_ring_is_a_connected_call(twilio_post, ses
     assert (call.disposition, call.talk_duration) == ("connected", 40)
 
 
-def test_a_call_back_reaching_voicemail_leaves_the_callback_open(
-    twilio_post, session, call_back
-):
+def test_a_call_back_reaching_voicemail_leaves_the_callback_open(twilio_post, session, call_back):
     call, task = call_back
 
     reach_voicemail(twilio_post, call, dial_status="completed")

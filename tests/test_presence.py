@@ -89,9 +89,7 @@ def test_a_one_click_call_is_refused_while_the_recruiter_is_dialled_in(
     assert response.json == {"error": f"you already have a call in progress (call {dial_in.id})"}
 
 
-def test_the_hunt_skips_a_recruiter_on_an_inbound_call(
-    twilio_post, session, jane, owner, backup
-):
+def test_the_hunt_skips_a_recruiter_on_an_inbound_call(twilio_post, session, jane, owner, backup):
     incoming(twilio_post, jane.phone)
     accept(twilio_post, the_call(session), owner)
 

@@ -232,9 +232,7 @@ def _record_key(
     record_webhook(session, call, kind, form, detail=detail, actor=actor)
 
 
-def record_answered_by(
-    session: Session, call: Call, form: Mapping[str, str], attempt: int
-) -> bool:
+def record_answered_by(session: Session, call: Call, form: Mapping[str, str], attempt: int) -> bool:
     """The <Number url> request on the candidate's leg, with machine detection's AnsweredBy:
     True when a machine answered. A machine makes the call the candidate's voicemail."""
     answered_by = form.get("AnsweredBy", "")
@@ -302,9 +300,7 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     detail: dict[str, object] = {"dial_status": dial_status, "disposition": call.disposition}
     if machine:
         detail["machine"] = True
-    record_webhook(
-        session, call, "twilio.dial_result", form, detail=detail, idempotency_key=key
-    )
+    record_webhook(session, call, "twilio.dial_result", form, detail=detail, idempotency_key=key)
     if dial_status == "completed" and not machine:
         close_callbacks(session, call)
     return dial_status

@@ -55,7 +55,8 @@ def test_a_placed_call_falls_back_to_our_fallback_url_when_its_webhook_fails(lin
     ]
     # The failed primary webhook is this test's subject: checked, then cleared for teardown.
     errors = line.sim.errors
-    assert len(errors) == 1 and "/no-such-webhook failed: HTTP 404" in errors[0], errors
+    assert len(errors) == 1, errors
+    assert "/no-such-webhook failed: HTTP 404" in errors[0], errors
     with line.sim._cond:
         line.sim._errors.clear()
 

@@ -334,9 +334,7 @@ def test_connecting_without_a_machine_url_detects_nothing():
 @pytest.mark.parametrize(("name", "whose"), [("Jane", "Jane's"), (None, "the caller's")])
 def test_reaching_voicemail_tells_the_recruiter_and_rings_it_again(name, whose):
     machine = "https://ivr.example.com/voice/machine?attempt=2"
-    root = parse(
-        outbound.voicemail_reached(name, "+15005550201", "+15005550006", ACTION, machine)
-    )
+    root = parse(outbound.voicemail_reached(name, "+15005550201", "+15005550006", ACTION, machine))
 
     assert verbs(root) == ["Say", "Dial"]
     assert said(root) == [
