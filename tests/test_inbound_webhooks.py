@@ -317,6 +317,10 @@ def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_me
     dial = root.find("Dial")
     assert (dial.get("callerId"), dial.find("Number").text) == (COMPANY_NUMBER, candidate.phone)
     assert url_path(dial.get("action")) == f"/voice/outbound/{call.id}/dial-result"
+    # Answering machine detection on the candidate's leg, as for a one-click call.
+    number = dial.find("Number")
+    assert number.get("machineDetection") == "Enable"
+    assert url_path(number.get("url")) == f"/voice/outbound/{call.id}/candidate-answered"
     assert the_call(session).candidate_id == candidate.id
 
 
