@@ -18,12 +18,16 @@ from ivr.permissions import can_work_callback
 from ivr.telephony import TelephonyError, gateway
 from ivr.urls import webhook_url
 from models import Call, CallbackStatus, CallbackTask, Candidate, User
+from models.chain import lock_for_writing
 
 log = logging.getLogger(__name__)
 
 
 def place_outbound_call(session: Session, recruiter: User, candidate_id: int) -> Call:
     """Ring the recruiter for this candidate, or raise CallRefused with a reason to show."""
+    # Checks and the new row under the write-order lock: of simultaneous clicks, the second
+    # one checks after the first one's commit and is refused with its reason (409).
+    lock_for_writing(session)
     candidate = flow.check_can_call(session, recruiter, session.get(Candidate, candidate_id))
     call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
     return _ring_recruiter(session, recruiter, call)
@@ -32,6 +36,7 @@ def place_outbound_call(session: Session, recruiter: User, candidate_id: int) ->
 def place_callback_call(session: Session, recruiter: User, task: CallbackTask) -> Call:
     """Ring the recruiter to call back whoever left this voicemail: their candidate, or the
     number of an unknown caller (a call with no candidate)."""
+    lock_for_writing(session)
     if not can_work_callback(recruiter, task):
         raise flow.CallRefused("this callback waits for another recruiter", 403)
     if task.status != CallbackStatus.OPEN:

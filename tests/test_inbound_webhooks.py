@@ -205,8 +205,7 @@ def test_a_voicemail_offers_no_playback_until_its_recording_is_completed(
     recording = {"CallSid": voicemail.parent_sid, "RecordingSid": "RE" + "4" * 32,
                  "RecordingUrl": "http://127.0.0.1:9/RE444", "RecordingDuration": "9"}  # fmt: skip
     twilio_post(f"/voice/inbound/{voicemail.id}/voicemail", recording)
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
 
     before = parse(twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                                {"CallSid": CALL_SID, "Digits": "*"}).data)  # fmt: skip
@@ -333,8 +332,7 @@ def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_me
 
 
 def dial_in_result(twilio_post, session, owner, call_status: str, dial_status: str):  # type: ignore[no-untyped-def]
-    incoming(twilio_post, owner.phone)
-    call = the_call(session)
+    call, _ = dial_in(twilio_post, session, owner)
     twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
                 {"CallSid": CALL_SID, "Digits": "123456"})  # fmt: skip
     twilio_post(

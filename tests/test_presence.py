@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Call
+from tests.fixtures.people import LINE_PIN
 from tests.fixtures.twilio import COMPANY_NUMBER
 from tests.twiml_helpers import parse
 
@@ -33,6 +34,15 @@ def jane(make_candidate, owner):
 def the_call(session, sid=CALL_SID) -> Call:
     session.expire_all()
     return session.scalar(select(Call).where(Call.parent_sid == sid))
+
+
+def dialled_in(twilio_post, session, recruiter, sid=CALL_SID) -> Call:
+    """The recruiter calls the line and keys their PIN (the line is theirs only then)."""
+    incoming(twilio_post, recruiter.phone, sid=sid)
+    call = the_call(session, sid)
+    twilio_post(f"/voice/dial-in/{call.id}/pin?attempt=1",
+                {"CallSid": sid, "Digits": f"{LINE_PIN}#"})  # fmt: skip
+    return call
 
 
 def incoming(twilio_post, from_number, sid=CALL_SID):
@@ -79,8 +89,7 @@ def test_a_one_click_call_is_refused_while_the_recruiter_is_on_an_inbound_call(
 def test_a_one_click_call_is_refused_while_the_recruiter_is_dialled_in(
     twilio_post, session, client, api_token, jane, owner
 ):
-    incoming(twilio_post, owner.phone)
-    dial_in = the_call(session)
+    dial_in = dialled_in(twilio_post, session, owner)
 
     response = client.post("/api/v1/calls", json={"candidate_id": jane.id},
                            headers={"Authorization": f"Bearer {api_token(owner)}"})  # fmt: skip
@@ -103,7 +112,7 @@ def test_the_hunt_skips_a_recruiter_on_an_inbound_call(twilio_post, session, jan
 
 
 def test_the_hunt_skips_a_recruiter_dialled_in(twilio_post, session, jane, owner, backup):
-    incoming(twilio_post, owner.phone, sid=OTHER_SID)
+    dialled_in(twilio_post, session, owner, sid=OTHER_SID)
 
     response = incoming(twilio_post, jane.phone)
 
@@ -225,3 +234,22 @@ def test_another_recruiters_candidate_links_to_what_the_log_shows_of_them(
 
     assert live["heading"] == "Call from Sam Someone"
     assert live["history_url"] == f"/log?candidate_id={sam.id}"
+
+
+def test_a_replayed_webhook_of_an_ended_dial_in_never_takes_the_line_again(
+    twilio_post, session, client, api_token, jane, owner
+):
+    call = dialled_in(twilio_post, session, owner)
+    twilio_post("/voice/status", {"CallSid": CALL_SID, "CallStatus": "completed",
+                                  "SequenceNumber": "4"})  # fmt: skip
+    assert the_call(session).active_recruiter_id is None
+
+    # The same signed requests again, later (a replay needs no new signature).
+    incoming(twilio_post, owner.phone)
+    twilio_post(f"/voice/dial-in/{call.id}/pin?attempt=1",
+                {"CallSid": CALL_SID, "Digits": f"{LINE_PIN}#"})  # fmt: skip
+    response = client.post("/api/v1/calls", json={"candidate_id": jane.id},
+                           headers={"Authorization": f"Bearer {api_token(owner)}"})  # fmt: skip
+
+    assert the_call(session).active_recruiter_id is None
+    assert response.status_code == 502  # not 409 nor 500: only the network is missing here

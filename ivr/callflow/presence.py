@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Call, User
+from models import Call, CallStatus, User
 
 
 def live_call_for(session: Session, recruiter: User) -> Call | None:
@@ -35,6 +35,9 @@ def take_line(session: Session, call: Call, recruiter: User) -> bool:
     takes it at the same moment: the unique column decides, and this call goes without)."""
     if call.active_recruiter_id == recruiter.id:
         return True
+    if call.ended_at is not None or CallStatus(call.status).is_terminal:
+        # A webhook of a call that has ended (replayed, or late) never takes a line again.
+        return False
     if is_busy(session, recruiter):
         return False
     try:
