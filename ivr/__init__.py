@@ -33,11 +33,12 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     db.init_app(app, settings.database_url)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, security, telephony
+    from ivr import cli, errors, headers, security, telephony
 
     telephony.init_app(app, settings)
     security.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     return app
