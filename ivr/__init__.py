@@ -33,10 +33,11 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     db.init_app(app, settings.database_url)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, headers, security, telephony
+    from ivr import cli, errors, headers, ratelimit, security, telephony
 
     telephony.init_app(app, settings)
     security.init_app(app)
+    ratelimit.init_app(app, settings)
     errors.init_app(app)
     headers.init_app(app)
     cli.init_app(app)

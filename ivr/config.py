@@ -58,6 +58,8 @@ class Settings:
     # How many reverse proxies stand in front (X-Forwarded-* headers trusted from that many hops).
     proxy_count: int = 0
     testing: bool = False
+    # Where sign-in rate-limit counters live: memory:// (one process) or redis://... (shared).
+    rate_limit_storage_uri: str = field(default="memory://", repr=False)
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -164,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mask_phone_numbers_in_exports=_bool_setting(
             "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
         ),
+        rate_limit_storage_uri=get("RATELIMIT_STORAGE_URI") or get("REDIS_URL") or "memory://",
     )
 
 

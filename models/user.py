@@ -19,6 +19,9 @@ from models.phone import normalize_phone
 SECURE_PASSWORD_METHOD = "scrypt"
 TESTING_PASSWORD_METHOD = "pbkdf2:sha256:1"
 PASSWORD_METHOD = SECURE_PASSWORD_METHOD
+# A hash of nothing anyone knows, per method: a sign-in for an unknown email is checked
+# against it, so it costs what a known email's check costs (no user enumeration by timing).
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def use_testing_password_method(testing: bool) -> None:
@@ -81,7 +84,7 @@ class User(Base):
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
-            return False
+            return check_no_password(password)
         return check_password_hash(self.password_hash, password)
 
     # Flask-Login's user protocol, spelled out rather than mixed in so is_active stays a column.
@@ -99,6 +102,17 @@ class User(Base):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
+
+
+def check_no_password(password: str) -> bool:
+    """The work of a password check for a sign-in that has no user (or no password) to check
+    against; always False."""
+    dummy = _DUMMY_HASHES.get(PASSWORD_METHOD)
+    if dummy is None:
+        dummy = generate_password_hash(secrets.token_urlsafe(16), method=PASSWORD_METHOD)
+        _DUMMY_HASHES[PASSWORD_METHOD] = dummy
+    check_password_hash(dummy, password)
+    return False
 
 
 def hash_token(token: str) -> str:
