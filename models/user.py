@@ -49,6 +49,9 @@ class User(Base):
     # Where this person reads times; None: the team's business timezone.
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session's login id: bumped on sign-out and on a password change, so a
+    # session cookie issued before (say, copied from the browser) no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -81,6 +84,11 @@ class User(Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session signed in so far stops working (its login id no longer matches)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
@@ -97,7 +105,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps (Flask-Login's alternative token): the id and the session
+        version, so ending sessions is a matter of bumping the version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def matches_login_id(self, login_id: str) -> bool:
+        _, _, version = login_id.partition(":")
+        # A bare id is a session from before versions: it stands for version 0.
+        return (version or "0") == str(self.session_version or 0)
 
     @property
     def first_name(self) -> str:

@@ -97,3 +97,32 @@ def test_rate_limit_counters_use_redis_when_redis_url_is_set():
     env = {"REDIS_URL": "redis://127.0.0.1:6379/0"}
     assert load_settings(env).rate_limit_storage_uri == "redis://127.0.0.1:6379/0"
     assert load_settings({}).rate_limit_storage_uri == "memory://"
+
+
+def test_a_session_cookie_copied_before_sign_out_stops_working(client, app, riley):
+    assert attempt(client, "riley@example.com", PASSWORD).status_code == 302
+    assert client.get("/calls").status_code == 200
+    copied = client.get_cookie("session").value
+
+    page = client.get("/calls").get_data(as_text=True)
+    assert client.post("/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/calls")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_a_password_change_ends_other_sessions(client, app, riley, session):
+    from ivr import system
+
+    assert attempt(client, "riley@example.com", PASSWORD).status_code == 302
+    assert client.get("/calls").status_code == 200
+
+    system.reset_password(session, None, riley, "a-new-password-456")
+    session.commit()
+
+    assert client.get("/calls").status_code == 302
+    assert attempt(client, "riley@example.com", "a-new-password-456").status_code == 302
+    assert client.get("/calls").status_code == 200

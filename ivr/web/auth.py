@@ -56,6 +56,10 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
+        # End the session on the server too: a copy of this cookie must not sign anyone in.
+        session = get_session()
+        session.get_one(User, current_user.id).end_sessions()
+        session.commit()
         logout_user()
     return redirect(url_for("web.login"))
 
