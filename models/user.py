@@ -84,7 +84,8 @@ class User(Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.end_sessions()
+        if self.id is not None:  # a new user has no sessions to end
+            self.end_sessions()
 
     def end_sessions(self) -> None:
         """Every session signed in so far stops working (its login id no longer matches)."""
