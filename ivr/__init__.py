@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from ivr import db
+from ivr import db, logs
 from ivr.config import Settings, load_settings
 from models.base import MAX_ID
 from models.user import use_testing_password_method
@@ -18,6 +18,7 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     """Build the app from `env` (default: os.environ) or from ready-made settings."""
     settings = settings or load_settings(env)
     app = Flask(__name__, instance_relative_config=False)
+    logs.init_app(app)
     app.config.update(settings.to_flask())
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
