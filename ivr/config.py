@@ -81,6 +81,29 @@ def settings() -> Settings:
     return cast(Settings, current_app.config[FLASK_KEY])
 
 
+# The production entry (wsgi.py, the Docker image) starts only with explicit settings: a real
+# SECRET_KEY and a Twilio account. IVR_DEV_MODE=1 (bin/run sets it) allows the dev key and
+# the simulator.
+DEV_MODE_SETTING = "IVR_DEV_MODE"
+
+
+def refuse_dev_defaults(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError if these settings would run production on development defaults
+    (the simulator, the dev secret key), unless IVR_DEV_MODE opts in."""
+    env = os.environ if env is None else env
+    if _bool_setting(DEV_MODE_SETTING, env.get(DEV_MODE_SETTING, "").strip()):
+        return
+    opt_in = f"(or set {DEV_MODE_SETTING}=1 to run with development defaults)"
+    if not env.get("SECRET_KEY", "").strip() or settings.secret_key == DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY", f"must be set explicitly in production {opt_in}")
+    if settings.telephony != "twilio":
+        raise ConfigError(
+            "TELEPHONY",
+            "is the simulator: production needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+            f"TWILIO_PHONE_NUMBER and PUBLIC_BASE_URL {opt_in}",
+        )
+
+
 def default_database_url() -> str:
     instance = PROJECT_ROOT / "instance"
     return f"sqlite:///{instance / 'ivr.sqlite3'}"
