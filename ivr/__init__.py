@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from ivr import db, logs
-from ivr.config import Settings, load_settings
+from ivr.config import UPLOAD_LIMIT_KEY, Settings, load_settings
 from models.base import MAX_ID
 from models.user import use_testing_password_method
 
@@ -37,6 +37,8 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     from ivr import cli, errors, headers, ratelimit, security, telephony
 
     telephony.init_app(app, settings)
+    # Before the CSRF check reads the form: only the upload page takes a body past 1 MB.
+    app.before_request(_upload_limit)
     security.init_app(app)
     ratelimit.init_app(app, settings)
     errors.init_app(app)
@@ -44,6 +46,15 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+# The pages that take a file upload (their own, larger size limit; see ivr.config).
+UPLOAD_ENDPOINTS = frozenset({"web.import_candidates"})
+
+
+def _upload_limit() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config[UPLOAD_LIMIT_KEY]
 
 
 class IdConverter(IntegerConverter):

@@ -23,9 +23,12 @@ SIMULATOR_PHONE_NUMBER = "+15005550006"
 SIMULATOR_API_BASE_URL = "http://127.0.0.1:5050"
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The largest request body the app reads: a candidate CSV upload. Webhooks, forms and API
-# bodies are far smaller; anything bigger is refused (413) before it is read.
+# The largest request body the app reads: a candidate CSV upload (that page only). Webhooks,
+# forms and API bodies are far smaller: anything past MAX_REQUEST_BYTES is refused (413)
+# before it is read.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_REQUEST_BYTES = 1024 * 1024
+UPLOAD_LIMIT_KEY = "IVR_MAX_UPLOAD_BYTES"
 # Where the running app keeps its Settings; read them with settings().
 FLASK_KEY = "IVR_SETTINGS"
 
@@ -71,7 +74,8 @@ class Settings:
                 self.public_base_url and self.public_base_url.startswith("https://")
             ),
             FLASK_KEY: self,
-            "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+            "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+            UPLOAD_LIMIT_KEY: MAX_UPLOAD_BYTES,
         }
 
 

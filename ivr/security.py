@@ -92,9 +92,12 @@ def api_error(status: int, reason: str, **extra: Any) -> Response:
 def json_object(example: str) -> dict[str, Any]:
     """The request's JSON object, or a 400 saying what to send (an array, a string, no body or
     broken JSON are all refused the same way)."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than json can read: not a body anyone meant
+        body = None
     if not isinstance(body, dict):
-        abort(api_error(400, f"send a JSON object like {example}"))
+        abort(api_error(400, f"send a JSON object like {example}", field="body"))
     return body
 
 
