@@ -355,3 +355,15 @@ def test_a_call_back_is_not_connected_once_the_number_is_marked_do_not_call(
     assert parse(connected.data).find("Dial") is not None
     assert parse(refused.data).find("Dial") is None
     assert events(session, second) == ["screen.rejected"]
+
+
+def test_a_candidate_named_with_characters_xml_forbids_can_be_called(
+    twilio_post, session, call, candidate
+):
+    candidate.name = "Jane\x0bDoe\x00\x1f"
+    session.commit()
+
+    response = twilio_post(f"/voice/outbound/{call.id}/answer", leg())
+
+    root = parse(response.data)  # a document Twilio can read
+    assert spoken(root.find("Gather")) == "Calling JaneDoe. Press 1 to connect, or hang up."
