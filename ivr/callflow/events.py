@@ -132,6 +132,10 @@ FIELD_LENGTHS = {
     "Timestamp": 64,
     "StirVerstat": 40,
 }
+# Whole numbers Twilio sends (seconds, a counter): plain ASCII digits that fit a column, or
+# the field is dropped here ("²".isdigit() is true, and int() refuses it).
+NUMBER_FIELDS = frozenset({"CallDuration", "DialCallDuration", "RecordingDuration", "SequenceNumber"})
+MAX_NUMBER_DIGITS = 9
 # Characters no column, JSON document or TwiML answer may carry: NUL (PostgreSQL refuses it
 # in text and JSON) and the other C0 controls XML forbids, lone surrogates, U+FFFE/FFFF.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -147,5 +151,11 @@ def webhook_payload(form: Mapping[str, str]) -> dict[str, str]:
             break
         name = _FORBIDDEN.sub("", key)[:MAX_KEY_LENGTH]
         value = _FORBIDDEN.sub("", form[key])
+        if name in NUMBER_FIELDS and not _whole_number(value):
+            continue
         payload[name] = value[: FIELD_LENGTHS.get(name, MAX_VALUE_LENGTH)]
     return payload
+
+
+def _whole_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= MAX_NUMBER_DIGITS

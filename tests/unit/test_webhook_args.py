@@ -94,3 +94,12 @@ def test_a_webhook_with_thousands_of_fields_keeps_a_bounded_number():
     payload = webhook_payload({f"F{n}": "x" for n in range(10_000)})
 
     assert len(payload) == MAX_FIELDS
+
+
+@pytest.mark.parametrize("odd", ["²", "8２١0", "1" * 10, "-1", "1.5", ""])
+def test_a_number_field_that_is_not_a_plain_whole_number_is_dropped(odd):
+    from ivr.callflow.events import webhook_payload
+
+    assert webhook_payload({"CallDuration": odd, "DialCallDuration": "42"}) == {
+        "DialCallDuration": "42"
+    }
