@@ -58,9 +58,7 @@ def test_odd_list_filters_are_400_naming_the_field(client, auth, query, field):
     assert response.json["field"] == field
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/candidates", "/api/v1/calls"]
-)
+@pytest.mark.parametrize("path", ["/api/v1/candidates", "/api/v1/calls"])
 def test_a_nested_cursor_is_400_on_every_listing(client, auth, path):
     nested = base64.urlsafe_b64encode(b'{"k": ' + b"[" * 900 + b"]" * 900 + b"}").decode()
 

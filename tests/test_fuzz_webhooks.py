@@ -86,7 +86,9 @@ def world(session, make_user, make_candidate):
         session.add(call)
         calls.append(call)
     session.flush()
-    session.add(CallbackTask(voicemail_call_id=calls[1].id, candidate_id=jane.id, recruiter_id=riley.id))
+    session.add(
+        CallbackTask(voicemail_call_id=calls[1].id, candidate_id=jane.id, recruiter_id=riley.id)
+    )
     session.commit()
     return {"ids": [c.id for c in calls], "sids": [c.parent_sid for c in calls]}
 
@@ -130,9 +132,13 @@ def test_generated_webhooks_answer_403_or_valid_twiml(client, world, errors, dat
         "AccountSid": data.draw(st.sampled_from([ACCOUNT_SID, "AC" + "2" * 32, ""]), label="acct"),
         "CallSid": data.draw(st.one_of(st.sampled_from(world["sids"]), odd_text), label="sid"),
         "CallStatus": data.draw(st.one_of(st.sampled_from(STATUSES), odd_text), label="status"),
-        "From": data.draw(st.one_of(st.sampled_from(["+15005550101", "+15005550201",
-                                                    "+15005550999", "client:x"]), odd_text),
-                          label="from"),  # fmt: skip
+        "From": data.draw(
+            st.one_of(
+                st.sampled_from(["+15005550101", "+15005550201", "+15005550999", "client:x"]),
+                odd_text,
+            ),
+            label="from",
+        ),  # fmt: skip
         "To": COMPANY_NUMBER,
     }
     for name in ("Digits", "DialCallStatus", "DialCallSid", "DialCallDuration", "CallDuration",
@@ -148,9 +154,7 @@ def test_generated_webhooks_answer_403_or_valid_twiml(client, world, errors, dat
     signed = data.draw(st.booleans() | st.just(True), label="signed")
     signature = sign(url, form) if signed else sign(url, {**form, "tampered": "1"})
 
-    response = client.post(
-        url, data=form, headers={"X-Twilio-Signature": signature}
-    )
+    response = client.post(url, data=form, headers={"X-Twilio-Signature": signature})
 
     if not signed:
         assert response.status_code == 403

@@ -134,7 +134,9 @@ FIELD_LENGTHS = {
 }
 # Whole numbers Twilio sends (seconds, a counter): plain ASCII digits that fit a column, or
 # the field is dropped here ("²".isdigit() is true, and int() refuses it).
-NUMBER_FIELDS = frozenset({"CallDuration", "DialCallDuration", "RecordingDuration", "SequenceNumber"})
+NUMBER_FIELDS = frozenset(
+    {"CallDuration", "DialCallDuration", "RecordingDuration", "SequenceNumber"}
+)
 MAX_NUMBER_DIGITS = 9
 # Characters no column, JSON document or TwiML answer may carry: NUL (PostgreSQL refuses it
 # in text and JSON) and the other C0 controls XML forbids, lone surrogates, U+FFFE/FFFF.

@@ -86,7 +86,9 @@ class CallFilter:
             values["status"] = _parse_choice("status", raw, STATUSES)
         if raw := arg("outcome"):
             if raw != "none" and not (len(raw) == 1 and raw in "0123456789"):
-                raise FilterError("outcome", f"{raw[:40]!r} is not an outcome digit (0-9) or 'none'")
+                raise FilterError(
+                    "outcome", f"{raw[:40]!r} is not an outcome digit (0-9) or 'none'"
+                )
             values["outcome"] = raw
         if raw := arg("has_voicemail"):
             values["has_voicemail"] = _parse_choice("has_voicemail", raw, ("true", "false")) == (
