@@ -74,3 +74,20 @@ def test_crlf_in_a_webhook_value_reaches_the_log_escaped(database_url, root_outp
     assert len(lines) == 1
     assert "https://x.example/\\r\\nERROR ivr.security: forged line" in lines[0]
     assert "\nERROR ivr.security: forged line" not in root_output.getvalue()
+
+
+def test_a_logged_exception_does_not_print_a_phone_number(root_output):
+    from ivr import logs
+
+    handler = logging.getLogger().handlers[-1]
+    logs.install([handler])
+    try:
+        raise ValueError(f"duplicate key value: DETAIL: Key (phone)=({PHONE}) already exists.")
+    except ValueError:
+        logging.getLogger("ivr.test").exception("write failed")
+
+    output = root_output.getvalue()
+    assert "write failed" in output
+    assert "already exists" in output
+    assert PHONE not in output
+    assert "+*******0123" in output
