@@ -22,6 +22,15 @@ class ListingError(ValueError):
         self.reason = reason
 
 
+def whole_number(raw: str | None, low: int, high: int) -> int | None:
+    """`raw` as a whole number from low to high, or None: only plain ASCII digits count
+    (str.isdigit() takes "²", which int() refuses), and never more of them than `high` has."""
+    if not raw or len(raw) > len(str(high)) or not (raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
 def parse_limit(raw: str | None, error: type[ListingError] = ListingError) -> int:
     """How many rows a page holds: PAGE_SIZE unless the caller asks for 1 to MAX_PAGE_SIZE."""
     if not raw:

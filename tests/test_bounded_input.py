@@ -83,3 +83,60 @@ def test_nested_json_is_400_naming_the_field(client, auth, body, field):
 
     assert response.status_code == 400
     assert response.json["field"] == field
+
+
+# Numbers typed oddly: "²" passes str.isdigit() and int() refuses it; never a 500 ----------
+
+ODD_NUMBERS = ("²", "١٢", "9" * 30)
+
+
+def _signed_in_as(app, user):
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = user.get_id()
+        flask_session["_fresh"] = True
+    return client
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS)
+def test_odd_numbers_in_page_and_api_arguments_are_not_errors(app, make_user, api_token, odd):
+    admin, auditor, recruiter = make_user("admin"), make_user("auditor"), make_user()
+    admin_pages = _signed_in_as(app, admin)
+    auditor_pages = _signed_in_as(app, auditor)
+    api = app.test_client()
+
+    assert admin_pages.get("/admin/access", query_string={"before": odd}).status_code == 200
+    assert auditor_pages.get("/log/changes", query_string={"before": odd}).status_code == 200
+    for path, args, token in (
+        ("/api/v1/access-records", {"before": odd}, api_token(admin)),
+        ("/api/v1/access-records", {"limit": odd}, api_token(admin)),
+        ("/api/v1/candidates", {"owner_id": odd}, api_token(recruiter)),
+        ("/api/v1/candidates", {"not_called_days": odd}, api_token(recruiter)),
+    ):
+        response = api.get(path, query_string=args, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 400, (path, args)
+        assert response.json["field"] == next(iter(args)), (path, args)
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS)
+def test_odd_numbers_in_callback_forms_are_not_errors(app, session, make_user, odd):
+    from models import Call, CallbackTask
+    from tests.fixtures.twilio import COMPANY_NUMBER
+
+    riley = make_user()
+    voicemail = Call(direction="inbound", flow="unknown-caller", status="completed",
+                     company_number=COMPANY_NUMBER, recruiter_id=riley.id)  # fmt: skip
+    session.add(voicemail)
+    session.flush()
+    task = CallbackTask(voicemail_call_id=voicemail.id, recruiter_id=riley.id)
+    session.add(task)
+    session.commit()
+    client = _signed_in_as(app, riley)
+
+    attach = client.post(f"/calls/{voicemail.id}/attach", data={"candidate_id": odd})
+    reassign = client.post(
+        f"/callbacks/{task.id}/reassign", data={"recruiter_id": odd, "reason": "away"}
+    )
+
+    assert attach.status_code < 500
+    assert reassign.status_code < 500
