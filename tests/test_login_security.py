@@ -126,3 +126,33 @@ def test_a_password_change_ends_other_sessions(client, app, riley, session):
     assert client.get("/calls").status_code == 302
     assert attempt(client, "riley@example.com", "a-new-password-456").status_code == 302
     assert client.get("/calls").status_code == 200
+
+
+def test_with_redis_url_the_counters_live_in_redis(database_url, riley):
+    """Workers share the counters: the failed attempts are counted in Redis, not in memory."""
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    from ivr import create_app
+    from tests.fixtures.app import base_env
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    app = create_app(base_env(database_url, REDIS_URL=url))
+    email = f"nobody-{uuid.uuid4().hex}@example.com"
+    client = app.test_client()
+    for _ in range(3):
+        assert attempt(client, email, "wrong").status_code == 200
+    app.extensions["db_engine"].dispose()
+
+    server = redis.Redis.from_url(url)
+    keys = server.keys(f"*{email}*")
+    try:
+        assert keys, "no rate-limit counter in Redis"
+        assert int(server.get(keys[0])) == 3
+    finally:
+        if keys:
+            server.delete(*keys)
