@@ -514,3 +514,15 @@ def test_a_call_back_reaching_voicemail_leaves_the_callback_open(twilio_post, se
 
     session.refresh(task)
     assert task.status == "open"
+
+
+def test_a_candidate_named_with_characters_xml_forbids_can_be_called(
+    twilio_post, session, call, candidate
+):
+    candidate.name = "Jane\x0bDoe\x1f"  # (PostgreSQL cannot store NUL in text at all)
+    session.commit()
+
+    response = twilio_post(f"/voice/outbound/{call.id}/answer", leg())
+
+    root = parse(response.data)  # a document Twilio can read
+    assert spoken(root.find("Gather")) == "Calling JaneDoe. Press 1 to connect, or hang up."

@@ -141,4 +141,6 @@ def call_status(call_id: int) -> ResponseReturnValue:
     call = calllog.readable_call(get_session(), current_user, call_id)
     if call is None:
         return {"error": "no such call"}, 404
+    # An auditor's read of a call is recorded here as on every other read path.
+    calllog.record_read(current_user, "web.call.json", target=f"call:{call.id}")
     return live_json(call)

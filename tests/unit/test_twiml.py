@@ -579,3 +579,18 @@ def test_the_callback_promise_names_the_next_opening(opening, promise):
     monday_morning = datetime(2026, 11, 23, 7, 0, tzinfo=NEW_YORK)
 
     assert hours.callback_promise(opening, monday_morning) == promise
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"])
+def test_characters_xml_forbids_never_reach_twiml(bad):
+    response = inbound.whisper(f"Ann{bad}Lee", about_offer=False, action_url=ACTION)
+
+    assert "AnnLee" in common_spoken(parse(response))
+
+
+def test_tab_and_line_breaks_are_kept():
+    assert common.xml_safe("a\tb\nc\rd") == "a\tb\nc\rd"
+
+
+def common_spoken(root: ET.Element) -> str:
+    return " ".join((say.text or "") for say in root.iter("Say"))
