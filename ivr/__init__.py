@@ -33,9 +33,10 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     db.init_app(app, settings.database_url)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, security, telephony
+    from ivr import cli, errors, security, tasks, telephony
 
     telephony.init_app(app, settings)
+    tasks.init_app(app, settings)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,5 +1,5 @@
 """Operator commands: flask --app ivr init-db | create-user | seed-demo | import-candidates
-| audit verify."""
+| audit verify | worker."""
 
 from __future__ import annotations
 
@@ -30,6 +30,23 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit)
     app.cli.add_command(import_candidates_command)
+    app.cli.add_command(worker)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="tasks run at once (threads)")
+@click.option("--no-periodic", is_flag=True, help="do not run the every-minute jobs here")
+@with_appcontext
+def worker(workers: int, no_periodic: bool) -> None:
+    """Run the task queue's worker (Huey's consumer): the outcome call-backs, hang-ups and the
+    every-minute reconciliation. One per machine sharing a Redis queue; one in all on SQLite."""
+    from ivr import tasks
+
+    if settings().tasks_eager:
+        raise click.UsageError("TASKS_EAGER is set: tasks already run where they are queued")
+    where = settings().redis_url and "redis" or settings().tasks_db
+    click.echo(f"worker: {workers} threads, queue {where}")
+    tasks.consumer(current_app, workers=workers, periodic=not no_periodic).run()
 
 
 @click.group()

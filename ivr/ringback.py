@@ -1,4 +1,5 @@
-"""Ringing a recruiter back for an inbound call's outcome: the one REST call a webhook causes."""
+"""Ringing a recruiter back for an inbound call's outcome: a queued task (ivr.tasks), never run
+inside the webhook that asks for it."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ log = logging.getLogger(__name__)
 
 
 def ring_back_for_outcome(session: Session, call_id: int) -> None:
-    """Ring the call's recruiter; the outcome prompt answers when they pick up. Run after the
-    webhook's commit (hook.after_commit), it commits on its own: placed, or why not."""
+    """Ring the call's recruiter; the outcome prompt answers when they pick up. The task the
+    webhook queues (ivr.tasks "ring_back"); it commits on its own: placed, or why not. Run
+    again, it rings nobody a second time."""
     call = session.get(Call, call_id)
     recruiter = call.recruiter if call is not None else None
     if call is None or recruiter is None or not recruiter.phone:
+        log.info("outcome call-back for call %s: nobody to ring", call_id)
+        return
+    if outcome_call.already_placed(session, call):
+        log.info("outcome call-back for call %s already placed", call_id)
         return
     to = recruiter.phone
     session.commit()  # end any read: nothing may hold the database while the network answers
