@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -44,7 +45,10 @@ def worker(workers: int, no_periodic: bool) -> None:
 
     if settings().tasks_eager:
         raise click.UsageError("TASKS_EAGER is set: tasks already run where they are queued")
-    where = settings().redis_url and "redis" or settings().tasks_db
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    where = "redis" if settings().redis_url else settings().tasks_db
     click.echo(f"worker: {workers} threads, queue {where}")
     tasks.consumer(current_app, workers=workers, periodic=not no_periodic).run()
 
