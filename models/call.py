@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -70,6 +71,9 @@ class Call(Base):
     recording_url: Mapped[str | None] = mapped_column(Text)
     recording_duration: Mapped[int | None] = mapped_column(Integer)
     is_voicemail: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Creating the call timed out: Twilio may have placed it. Settled by the call's first
+    # webhook or by asking the REST API (ivr.callflow.reconcile); the line stays taken.
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
     candidate: Mapped[Candidate | None] = relationship()

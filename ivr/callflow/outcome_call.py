@@ -40,7 +40,7 @@ def already_placed(session: Session, call: Call) -> bool:
 
 def record_placed(session: Session, call: Call, sid: str) -> None:
     record_event(session, call, "outcome.call_placed", detail={"call_sid": sid},
-                 idempotency_key=_placed_key(call))  # fmt: skip
+                 idempotency_key=_placed_key(call), call_sid=sid)  # fmt: skip
 
 
 def record_failed(session: Session, call: Call, reason: str) -> None:

@@ -8,19 +8,29 @@ from ivr.callflow import outbound as flow
 from ivr.callflow import outcome_call
 from ivr.callflow.status import apply_status_callback
 from ivr.voice.hook import Hook, webhook
-from models import Direction
+from models import Direction, Flow
 from twiml import outbound as prompts
 from twiml.common import empty
 
 
 @webhook("/outbound/<id:call_id>/status", call=True, quiet=True)
 def outbound_status(hook: Hook) -> VoiceResponse:
+    _confirm(hook)
     apply_status_callback(hook.session, hook.call, hook.form)
     return empty()
 
 
+def _confirm(hook: Hook) -> None:
+    """Our URL carries our call id, so its first webhook tells a call whose creation timed
+    out its CallSid: it was placed after all."""
+    sid = hook.form.get("CallSid")
+    if sid and hook.call.direction == Direction.OUTBOUND and hook.call.flow != Flow.DIAL_IN:
+        flow.confirm_placed(hook.session, hook.call, sid, "webhook")
+
+
 @webhook("/outbound/<id:call_id>/answer", call=True, direction=Direction.OUTBOUND)
 def outbound_answer(hook: Hook) -> VoiceResponse:
+    _confirm(hook)
     if not flow.record_recruiter_answered(hook.session, hook.call, hook.form, hook.attempt):
         return prompts.no_longer_callable()
     retry = hook.attempt < flow.MAX_SCREEN_PROMPTS

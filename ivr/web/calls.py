@@ -106,6 +106,11 @@ def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
             return {"error": refused.reason}, refused.status
         flash(f"Call not placed: {refused.reason}.", "error")
         return redirect(url_for("web.calls_dashboard"))
+    if call.unconfirmed:
+        if _wants_json():
+            return live_json(call) | {"notice": words.CHECKING_PLACEMENT}, 202
+        flash(words.CHECKING_PLACEMENT, "info")
+        return redirect(url_for("web.calls_dashboard"))
     if _wants_json():
         return live_json(call), 201
     flash("Ringing your phone now.", "info")
