@@ -32,6 +32,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(import_candidates_command)
     app.cli.add_command(worker)
+    app.cli.add_command(reconcile)
+
+
+@click.command("reconcile")
+@with_appcontext
+def reconcile() -> None:
+    """Check every call that is not final after it should be with the phone network, now
+    (the worker does this every minute)."""
+    from ivr import tasks
+
+    tasks.run_now(current_app, "reconcile")
+    click.echo("reconciled")
 
 
 @click.command("worker")

@@ -140,9 +140,7 @@ class TelephonyGateway:
         if not recording_url.startswith(self._api_base + "/"):
             raise TelephonyError("that recording is not stored with our phone provider")
         try:
-            response = requests.get(
-                recording_url + ".wav", auth=self._auth, timeout=self._timeout
-            )
+            response = requests.get(recording_url + ".wav", auth=self._auth, timeout=self._timeout)
         except requests.RequestException as exc:
             raise TelephonyError("the phone network could not be reached") from exc
         if response.status_code != 200:

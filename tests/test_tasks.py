@@ -69,8 +69,12 @@ def post(client: FlaskClient, path: str, params: dict[str, str]):  # type: ignor
 def bridged_inbound_call(client: FlaskClient, session: Session, recruiter) -> Call:  # type: ignore[no-untyped-def]
     """A stranger's call the recruiter took and talked through: the caller has hung up, and
     the hunt's action (the one that asks for the outcome call-back) is still to come."""
-    answered = post(client, "/voice/incoming", {"CallSid": CALL_SID, "From": "+15005550999",
-                    "To": COMPANY_NUMBER, "CallStatus": "ringing", "Direction": "inbound"})  # fmt: skip
+    answered = post(
+        client,
+        "/voice/incoming",
+        {"CallSid": CALL_SID, "From": "+15005550999", "To": COMPANY_NUMBER,
+         "CallStatus": "ringing", "Direction": "inbound"},
+    )  # fmt: skip
     assert answered.status_code == 200
     call = session.scalar(select(Call).where(Call.parent_sid == CALL_SID))
     assert call is not None
@@ -130,9 +134,7 @@ def test_the_webhook_queues_the_outcome_call_back_and_never_waits_on_rest(
     assert event_kinds(session, call).count("outcome.call_placed") == 1
 
 
-def test_a_real_worker_runs_the_queued_task(
-    queued_app, queued_env, session, make_user, network
-):
+def test_a_real_worker_runs_the_queued_task(queued_app, queued_env, session, make_user, network):
     """`flask --app ivr worker` (Huey's consumer, SQLite storage) picks the task up from the
     queue the webhook wrote to, and does it."""
     sim, _ = network
@@ -162,4 +164,4 @@ def test_a_real_worker_runs_the_queued_task(
         output, _ = worker.communicate(timeout=20)
     assert leg.url == f"http://localhost/voice/calls/{call.id}/outcome-prompt"
     assert huey_of(queued_app).pending_count() == 0
-    assert "task ring_back(" in output and "finished" in output, output
+    assert f"task ring_back({call.id}) finished" in output, output

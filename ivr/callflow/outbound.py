@@ -193,7 +193,6 @@ def confirm_placed(session: Session, call: Call, sid: str, how: str) -> bool:
     return True
 
 
-
 def record_not_placed(session: Session, call: Call, reason: str) -> None:
     call.status = CallStatus.FAILED
     call.disposition = Disposition.NOT_PLACED

@@ -156,4 +156,3 @@ def may_be_unplaced(call: Call) -> bool:
     """A one-click call we have no CallSid for (its creation failed to answer, or the app
     stopped before it could ask)."""
     return call.parent_sid is None and call.direction == Direction.OUTBOUND
-

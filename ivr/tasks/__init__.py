@@ -41,9 +41,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     huey = make_huey(settings)
     tasks: dict[str, TaskWrapper] = {}
     for name, (job, retries) in jobs.JOBS.items():
-        tasks[name] = huey.task(name=name, retries=retries, retry_delay=30)(
-            in_app(app, name, job)
-        )
+        tasks[name] = huey.task(name=name, retries=retries, retry_delay=30)(in_app(app, name, job))
     # Every minute, as the consumer's scheduler checks its periodic tasks once a minute.
     for name, job in jobs.PERIODIC.items():
         tasks[name] = huey.periodic_task(crontab(minute="*"), name=name)(in_app(app, name, job))
@@ -89,10 +87,10 @@ def run_now(app: Flask, name: str, *args: Any) -> None:
 
 
 def huey_of(app: Flask) -> Huey:
-    return app.extensions["huey"]  # type: ignore[no-any-return]
+    return app.extensions["huey"]
 
 
-class InProcessConsumer(Consumer):  # type: ignore[misc]
+class InProcessConsumer(Consumer):
     """Huey's consumer started from code that owns the process's signals (a test, an
     embedding): the same scheduler and workers, without taking over SIGINT and SIGTERM."""
 

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr import calllog, words
 from ivr.callflow.callbacks import open_callbacks
+from ivr.callflow.events import record_event
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
 from ivr.db import get_session
-from ivr.permissions import callback_recipients, visible_candidates
+from ivr.permissions import callback_recipients, can_hang_up, visible_candidates
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
+from ivr.tasks import enqueue
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
@@ -43,7 +45,31 @@ def live_json(call: Call) -> dict[str, object]:
     data["recruiter_name"] = call.recruiter.name if call.recruiter else None
     data["call_url"] = url_for("web.call_detail", call_id=call.id)
     data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
+    data["hang_up_url"] = (
+        url_for("web.hang_up_call", call_id=call.id) if can_hang_up(current_user, call) else None
+    )
     return data
+
+
+@bp.post("/calls/<id:call_id>/hang-up")
+@role_required(Role.RECRUITER)
+def hang_up_call(call_id: int) -> ResponseReturnValue:
+    """End the recruiter's own live call: the REST request is a queued task, not this one."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.recruiter_id != current_user.id:
+        abort(404)
+    back = redirect(request.referrer or url_for("web.calls_dashboard"), 303)
+    if not can_hang_up(current_user, call):
+        flash("This call has already ended.", "info")
+        return back
+    record_event(session, call, "call.hang_up_requested", source="user", actor=current_user)
+    session.commit()
+    enqueue("hang_up", call.id)
+    flash("Ending the call.", "info")
+    return back
 
 
 def other_recruiters(session: Session, user: User) -> list[User]:

@@ -11,6 +11,7 @@
   const outcomeEl = document.getElementById("call-outcome");
   const linkEl = document.getElementById("call-link");
   const noteForm = document.getElementById("call-note");
+  const hangUpForm = document.getElementById("call-hang-up");
   const notesEl = document.getElementById("call-notes");
   const callbackList = document.getElementById("callback-list");
   const callbacksHeading = document.getElementById("callbacks-heading");
@@ -77,6 +78,8 @@
     linkEl.querySelector("a").href = call.call_url;
     linkEl.hidden = false;
     updateRow(call);
+    if (call.hang_up_url) hangUpForm.action = call.hang_up_url;
+    hangUpForm.hidden = !(call.is_live && call.hang_up_url);
     busy = call.is_live;
     setCallButtons(busy);
     if (!call.is_live) {
