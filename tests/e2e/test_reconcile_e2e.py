@@ -32,9 +32,8 @@ def load_call(db, call_id: int) -> Call:
 
 def kinds(db, call_id: int) -> Counter[str]:
     db.expire_all()
-    return Counter(
-        db.scalars(select(CallEvent.kind).where(CallEvent.call_id == call_id).order_by(CallEvent.id))
-    )
+    query = select(CallEvent.kind).where(CallEvent.call_id == call_id)
+    return Counter(db.scalars(query))
 
 
 def event_count(db) -> int:
