@@ -55,8 +55,10 @@ def unconfirmed_call(session: Session, recruiter, candidate, minutes_ago: float)
     )
     session.add(call)
     session.flush()
-    session.add(CallEvent(call_id=call.id, kind="call.unconfirmed", source="app", created_at=at,
-                          detail={"reason": "the phone network did not answer in time"}))  # fmt: skip
+    reason = {"reason": "the phone network did not answer in time"}
+    session.add(
+        CallEvent(call_id=call.id, kind="call.unconfirmed", source="app", created_at=at, detail=reason)
+    )
     session.commit()
     return call
 
