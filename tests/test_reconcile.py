@@ -56,9 +56,9 @@ def unconfirmed_call(session: Session, recruiter, candidate, minutes_ago: float)
     session.add(call)
     session.flush()
     reason = {"reason": "the phone network did not answer in time"}
-    session.add(
-        CallEvent(call_id=call.id, kind="call.unconfirmed", source="app", created_at=at, detail=reason)
-    )
+    event = CallEvent(call_id=call.id, kind="call.unconfirmed", source="app", created_at=at)
+    event.detail = reason
+    session.add(event)
     session.commit()
     return call
 
