@@ -27,7 +27,10 @@ MENU = (
 # Helpers -------------------------------------------------------------------------------------
 
 
-def load_call(db, call_id: int) -> Call:
+def load_call(line, db, call_id: int) -> Call:
+    """The call as the app has it, once the worker has settled whatever callbacks chaos lost
+    (Line.settle: nothing without chaos drop, nothing for a leg still live)."""
+    line.settle()
     db.expire_all()
     call = db.get(Call, call_id)
     assert call is not None
@@ -191,7 +194,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
     line.sim.wait_for(sid=candidate_leg.sid, state="completed")
     line.settle()  # chaos: what the worker does for callbacks the network lost
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert call.status == "completed"
     assert call.disposition == "connected"
     assert call.outcome.digit == "1"
@@ -264,7 +267,7 @@ def test_candidate_no_answer(line, db, riley, jane, token):
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
     line.sim.wait_for(sid=candidate_leg.sid, state="no-answer")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "candidate-no-answer")
     assert (call.child_sid, call.child_status) == (candidate_leg.sid, "no-answer")
     assert call.talk_duration is None
@@ -289,7 +292,7 @@ def test_candidate_busy(line, db, riley, jane, token):
     line.sim.press(recruiter_leg.sid, "8")
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "candidate-busy")
     assert (call.child_sid, call.child_status) == (candidate_leg.sid, "busy")
     assert call.outcome.label == "call back later"
@@ -306,7 +309,7 @@ def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     line.sim.wait_for(sid=recruiter_leg.sid, state="no-answer")
     line.settle()
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("no-answer", "recruiter-no-answer")
     assert (call.child_sid, call.child_status, call.outcome_code_id) == (None, None, None)
     assert call.active_recruiter_id is None
@@ -330,7 +333,7 @@ def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     assert second_leg.sid != recruiter_leg.sid
     line.sim.busy(second_leg.sid)
     line.sim.wait_for(sid=second_leg.sid, state="busy")
-    assert load_call(db, again).disposition == "recruiter-declined"
+    assert load_call(line, db, again).disposition == "recruiter-declined"
 
 
 def test_recruiter_hangs_up_at_the_screening_prompt(line, db, riley, jane, token):
@@ -343,7 +346,7 @@ def test_recruiter_hangs_up_at_the_screening_prompt(line, db, riley, jane, token
     line.sim.hangup(recruiter_leg.sid)
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "recruiter-hung-up-before-bridge")
     assert (call.child_sid, call.child_status, call.outcome_code_id) == (None, None, None)
     assert call.active_recruiter_id is None
@@ -377,7 +380,7 @@ def test_invalid_then_valid_outcome_digit(line, db, riley, jane, token):
     line.sim.press(recruiter_leg.sid, "2")
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition, call.child_status) == (
         "completed",
         "connected",
@@ -408,7 +411,7 @@ def test_no_outcome_digit_at_all_is_not_recorded_after_the_retries(line, db, ril
         line.sim.silence(recruiter_leg.sid)
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "connected")
     assert call.outcome_code_id is None
     assert call.candidate.stage == jane.stage
@@ -460,7 +463,7 @@ def test_replayed_and_out_of_order_callbacks_change_nothing(line, db, riley, jan
     ringing = status_callback("ringing")  # once every callback on its way has arrived
     before = kinds(db, call_id)
     assert resend(line, ringing).status_code == 200
-    assert load_call(db, call_id).status == "in-progress"
+    assert load_call(line, db, call_id).status == "in-progress"
     assert kinds(db, call_id) == before
 
     line.sim.answer(candidate_leg.sid)
@@ -470,7 +473,7 @@ def test_replayed_and_out_of_order_callbacks_change_nothing(line, db, riley, jan
     line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="digits")
     line.sim.press(recruiter_leg.sid, "1")
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
-    settled = load_call(db, call_id)
+    settled = load_call(line, db, call_id)
     snapshot = (settled.status, settled.ended_at, settled.duration, settled.disposition)
     before = kinds(db, call_id)
 
@@ -481,7 +484,7 @@ def test_replayed_and_out_of_order_callbacks_change_nothing(line, db, riley, jan
     late = resend(line, status_callback("in-progress"), SequenceNumber="17")
     assert late.status_code == 200
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.ended_at, call.duration, call.disposition) == snapshot
     assert kinds(db, call_id) == before + Counter({"twilio.status": 1})
     stale = events(db, call_id)[-1]
@@ -503,7 +506,7 @@ def test_replayed_and_out_of_order_callbacks_change_nothing(line, db, riley, jan
     assert spoken(parse(resend(line, outcome, Digits="2").text)).startswith(
         "Saved: interview scheduled."
     )
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.outcome.digit, call.child_status, call.talk_duration) == ("1", "completed", 30)
     assert kinds(db, call_id) == before + Counter({"twilio.status": 1})
     keys = [e.idempotency_key for e in events(db, call_id) if e.idempotency_key]
@@ -613,6 +616,6 @@ def test_concurrent_duplicate_status_callbacks_are_logged_once(line, db, riley, 
 
     assert codes == [200] * 8
     assert kinds(db, call_id) == before + Counter({"twilio.status": 1})
-    assert load_call(db, call_id).status == "ringing"
+    assert load_call(line, db, call_id).status == "ringing"
     line.sim.no_answer(recruiter_leg.sid)
     line.sim.wait_for(sid=recruiter_leg.sid, state="no-answer")

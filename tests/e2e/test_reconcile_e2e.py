@@ -182,6 +182,7 @@ def test_the_recruiter_hangs_up_their_own_call_from_the_page(line, db, riley, ja
     assert ended.status_code == 200  # back on the page, with a flash
     assert "Ending the call." in ended.text
     line.sim.wait_for(sid=leg.sid, state="completed")
+    line.settle()  # chaos may have lost the final status callback
     call = load_call(db, call_id)
     assert (call.status, call.active_recruiter_id) == ("completed", None)
     assert kinds(db, call_id)["call.hang_up_requested"] == 1
