@@ -6,6 +6,7 @@ is never logged as "not placed"."""
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -186,6 +187,11 @@ def test_the_recruiter_hangs_up_their_own_call_from_the_page(line, db, riley, ja
     call = load_call(db, call_id)
     assert (call.status, call.active_recruiter_id) == ("completed", None)
     assert kinds(db, call_id)["call.hang_up_requested"] == 1
+    # The worker logs the REST request once its answer is in: wait for the worker.
+    deadline = time.monotonic() + 5
+    while kinds(db, call_id)["call.hung_up"] == 0:
+        assert time.monotonic() < deadline, "the worker never logged the hang-up"
+        time.sleep(0.02)
     assert kinds(db, call_id)["call.hung_up"] == 1
 
 
