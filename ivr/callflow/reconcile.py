@@ -115,7 +115,14 @@ def match_placed(call: Call, remote_calls: Iterable[RemoteState], known: set[str
     after our row (within the clocks' skew) that no other call of ours has. The Call resource
     does not tell the Url it was created with, so the time and the one-live-call lock (one
     such call at a time) identify it."""
-    floor = call.created_at.replace(microsecond=0) - CLOCK_SKEW
+    return match_since(call.created_at, remote_calls, known)
+
+
+def match_since(
+    moment: datetime, remote_calls: Iterable[RemoteState], known: set[str]
+) -> str | None:
+    """The first call we created over REST since `moment` whose sid none of ours has."""
+    floor = moment.replace(microsecond=0) - CLOCK_SKEW
     candidates = [
         remote
         for remote in remote_calls
