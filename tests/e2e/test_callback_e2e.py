@@ -57,7 +57,7 @@ def test_an_unknown_callers_voicemail_is_called_back_with_one_click(make_line, d
     assert (waiting["caller"], waiting["team"]) == (f"Unknown caller {STRANGER}", True)
 
     placed = call_back(browser, line, waiting["id"])
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     call_id = placed.json()["id"]
     assert placed.json()["heading"] == "Calling back an unknown caller"
     recruiter_leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
@@ -141,7 +141,7 @@ def test_calling_back_a_number_that_became_my_candidate_calls_the_candidate(
 
     placed = call_back(browser, line, waiting["id"])
 
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     assert (placed.json()["candidate_id"], placed.json()["heading"]) == (
         jane.id,
         "Call to Jane Doe",

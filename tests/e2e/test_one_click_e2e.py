@@ -104,6 +104,18 @@ def settled(line, call_id: int) -> Counter[str]:
     return Counter({"call.reconciled": 1} if final else {})
 
 
+PLACED = Counter({"call.placed": 1})
+# Twilio's answer to the create came too late (chaos delay); the first webhook confirmed it.
+CONFIRMED_LATE = Counter({"call.unconfirmed": 1, "call.confirmed": 1})
+
+
+def placement(db, call_id: int) -> Counter[str]:
+    """How the call's placing was logged: placed, or (chaos delay) confirmed late."""
+    seen = Counter(k for k in kinds(db, call_id).elements() if k in PLACED | CONFIRMED_LATE)
+    assert seen in (PLACED, CONFIRMED_LATE), seen
+    return seen
+
+
 def only(items: list):  # type: ignore[no-untyped-def]
     assert len(items) == 1, items
     return items[0]
@@ -122,7 +134,7 @@ def resend(line, request: SentRequest, **changes: str) -> requests.Response:
 
 def place(line, token: str, candidate) -> int:
     placed = line.api("POST", "/api/v1/calls", token, json={"candidate_id": candidate.id})
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     return placed.json()["id"]
 
 
@@ -173,7 +185,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
     token = api_token(riley)
 
     placed = line.api("POST", "/api/v1/calls", token, json={"candidate_id": jane.id})
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     call_id = placed.json()["id"]
 
     recruiter_leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
@@ -207,7 +219,6 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
     assert kinds(db, call_id) == Counter(
         {
             "call.requested": 1,
-            "call.placed": 1,
             "twilio.status": 4,
             "twilio.answer": 1,
             "screen.accepted": 1,
@@ -216,7 +227,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
             "outcome.recorded": 1,
             "candidate.stage_changed": 1,
         }
-    ) - lost(line, call_id) + settled(line, call_id)
+    ) - lost(line, call_id) + settled(line, call_id) + placement(db, call_id)
     seen = statuses_seen(db, call_id)
     assert sorted(status for status, _ in seen) == sorted(
         set(["initiated", "ringing", "in-progress", "completed"]) - lost_statuses(line, call_id)
@@ -314,9 +325,9 @@ def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     assert (call.child_sid, call.child_status, call.outcome_code_id) == (None, None, None)
     assert call.active_recruiter_id is None
     assert call.ended_at is not None
-    assert kinds(db, call_id) == Counter(
-        {"call.requested": 1, "call.placed": 1, "twilio.status": 3}
-    ) - lost(line, call_id) + settled(line, call_id)
+    assert kinds(db, call_id) == Counter({"call.requested": 1, "twilio.status": 3}) - lost(
+        line, call_id
+    ) + settled(line, call_id) + placement(db, call_id)
     seen = statuses_seen(db, call_id)
     assert sorted(status for status, _ in seen) == sorted(
         {"initiated", "no-answer", "ringing"} - lost_statuses(line, call_id)
