@@ -16,4 +16,7 @@ USER ivr
 
 EXPOSE 8000
 # Migrations are a release step: docker run --rm IMAGE flask --app ivr init-db
+# The task queue's worker runs from the same image, beside the web containers:
+#   docker run IMAGE flask --app ivr worker
+# with REDIS_URL set in both (a shared queue), or TASKS_DB on a volume both mount (SQLite).
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

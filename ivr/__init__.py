@@ -34,12 +34,13 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     db.init_app(app, settings.database_url, settings.database_timeout)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, headers, ratelimit, security, spool, telephony
+    from ivr import cli, errors, headers, ratelimit, security, spool, tasks, telephony
 
     spool.init_app(app, settings.spool_path)
     telephony.init_app(app, settings)
     # Before the CSRF check reads the form: only the upload page takes a body past 1 MB.
     app.before_request(_upload_limit)
+    tasks.init_app(app, settings)
     security.init_app(app)
     ratelimit.init_app(app, settings)
     errors.init_app(app)

@@ -1,8 +1,10 @@
 """Operator commands: flask --app ivr init-db | create-user | seed-demo | import-candidates
-| audit verify | purge-webhook-deliveries."""
+| audit verify | audit heads | audit publish-heads | spool | purge-webhook-deliveries | worker
+| reconcile."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -35,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_candidates_command)
     app.cli.add_command(spool_group)
     app.cli.add_command(purge_webhook_deliveries)
+    app.cli.add_command(worker)
+    app.cli.add_command(reconcile)
 
 
 @click.group("spool")
@@ -62,6 +66,36 @@ def spool_replay() -> None:
     click.echo(f"replayed {report.replayed}, failed {report.failed}, left {report.left}")
     if report.failed:
         raise SystemExit(1)
+
+
+@click.command("reconcile")
+@with_appcontext
+def reconcile() -> None:
+    """Check every call that is not final after it should be with the phone network, now
+    (the worker does this every minute)."""
+    from ivr import tasks
+
+    tasks.run_now(current_app, "reconcile")
+    click.echo("reconciled")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="tasks run at once (threads)")
+@click.option("--no-periodic", is_flag=True, help="do not run the every-minute jobs here")
+@with_appcontext
+def worker(workers: int, no_periodic: bool) -> None:
+    """Run the task queue's worker (Huey's consumer): the outcome call-backs, hang-ups and the
+    every-minute reconciliation. One per machine sharing a Redis queue; one in all on SQLite."""
+    from ivr import tasks
+
+    if settings().tasks_eager:
+        raise click.UsageError("TASKS_EAGER is set: tasks already run where they are queued")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    where = "redis" if settings().redis_url else settings().tasks_db
+    click.echo(f"worker: {workers} threads, queue {where}")
+    tasks.consumer(current_app, workers=workers, periodic=not no_periodic).run()
 
 
 @click.group()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from flask import current_app
+from sqlalchemy.engine import make_url
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 # The simulator signs webhooks with this token when no Twilio account is configured; it never
@@ -72,6 +73,15 @@ class Settings:
     twilio_webhook_signing_key: str | None = field(default=None, repr=False)
     # Where sign-in rate-limit counters live: memory:// (one process) or redis://... (shared).
     rate_limit_storage_uri: str = field(default="memory://", repr=False)
+    # The task queue (ivr.tasks): Huey on Redis when redis_url is set, else on a SQLite file.
+    redis_url: str | None = None
+    tasks_db: str = ""
+    # Run every task at once, in the caller (tests); no worker needed.
+    tasks_eager: bool = False
+    # Seconds the REST client waits for Twilio (connect and read each).
+    twilio_http_timeout: float = 10.0
+    # A call not final and not heard of for this long is checked against the REST API.
+    reconcile_after_seconds: int = 120
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -127,6 +137,14 @@ def default_spool_path(database_url: str) -> str:
     if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
         return database_url.removeprefix("sqlite:///") + ".spool"
     return str(PROJECT_ROOT / "instance" / "webhook-spool.sqlite3")
+
+
+def default_tasks_db(database_url: str) -> str:
+    """The queue's SQLite file: next to a SQLite database, else in the instance folder."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(Path(parsed.database or "").with_name("tasks.sqlite3"))
+    return str(PROJECT_ROOT / "instance" / "tasks.sqlite3")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -189,11 +207,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("BUSINESS_TIMEZONE", f"{tz!r} is not a known IANA timezone") from None
 
     database_url = get("DATABASE_URL") or default_database_url()
+    redis_url = get("REDIS_URL") or None
+    if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("REDIS_URL", f"must be a redis:// URL, not {redis_url!r}")
     return Settings(
         database_url=database_url,
         spool_path=get("SPOOL_PATH") or default_spool_path(database_url),
         audit_heads_target=get("AUDIT_HEADS_TARGET"),
         database_timeout=_int_setting("DATABASE_TIMEOUT", get("DATABASE_TIMEOUT") or "10", 1, 60),
+        redis_url=redis_url,
+        tasks_db=get("TASKS_DB") or default_tasks_db(database_url),
+        tasks_eager=_bool_setting("TASKS_EAGER", get("TASKS_EAGER")),
+        twilio_http_timeout=_float_setting(
+            "TWILIO_HTTP_TIMEOUT", get("TWILIO_HTTP_TIMEOUT") or "10", 0.1, 60.0
+        ),
+        reconcile_after_seconds=_int_setting(
+            "RECONCILE_AFTER_SECONDS", get("RECONCILE_AFTER_SECONDS") or "120", 0, 86400
+        ),
         secret_key=secret,
         public_base_url=public,
         telephony=telephony,
@@ -259,6 +289,16 @@ def _int_setting(name: str, value: str, low: int, high: int) -> int:
         number = low - 1
     if not low <= number <= high:
         raise ConfigError(name, f"must be a whole number from {low} to {high}, not {value!r}")
+    return number
+
+
+def _float_setting(name: str, value: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(name, f"must be a number of seconds from {low} to {high}, not {value!r}")
     return number
 
 

@@ -73,6 +73,11 @@ def can_note_call(user: User, call: Call) -> bool:
     return user.role == Role.RECRUITER and can_read_call(user, call)
 
 
+def can_hang_up(user: User, call: Call) -> bool:
+    """A recruiter ends their own live call from the page; nobody else's."""
+    return places_calls(user) and call.recruiter_id == user.id and call.is_active
+
+
 def can_correct_outcome(user: User, call: Call) -> bool:
     """Only the recruiter whose call it is (the one who keyed the outcome in, or should have)."""
     return user.role == Role.RECRUITER and call.recruiter_id == user.id

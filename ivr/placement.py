@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow import outbound as flow
 from ivr.config import settings
 from ivr.permissions import can_work_callback
-from ivr.telephony import TelephonyError, gateway
+from ivr.telephony import TelephonyError, TelephonyUnconfirmed, gateway
 from ivr.urls import webhook_url
 from models import Call, CallbackStatus, CallbackTask, Candidate, User
 from models.chain import lock_for_writing
@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def place_outbound_call(session: Session, recruiter: User, candidate_id: int) -> Call:
-    """Ring the recruiter for this candidate, or raise CallRefused with a reason to show."""
+    """Ring the recruiter for this candidate, or raise CallRefused with a reason to show. A
+    call whose creation went unanswered comes back `unconfirmed` (ringing, most likely)."""
     # Checks and the new row under the write-order lock: of simultaneous clicks, the second
     # one checks after the first one's commit and is refused with its reason (409).
     lock_for_writing(session)
@@ -68,6 +69,13 @@ def _ring_recruiter(session: Session, recruiter: User, call: Call) -> Call:
             url=webhook_url("voice.outbound_answer", call_id=call.id),
             status_callback=webhook_url("voice.outbound_status", call_id=call.id),
         )
+    except TelephonyUnconfirmed as exc:
+        # Twilio may have created the call: never log it as not placed. Its first webhook
+        # (or the reconciliation, asking the REST API) settles it; the line stays taken.
+        session.refresh(call, with_for_update=True)
+        flow.record_unconfirmed(session, call, str(exc))
+        session.commit()
+        return call
     except TelephonyError as exc:
         flow.record_not_placed(session, call, str(exc))
         session.commit()

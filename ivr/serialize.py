@@ -47,6 +47,8 @@ def call_json(call: Call, *, events: bool = False) -> dict[str, Any]:
         "is_voicemail": call.is_voicemail,
         # Twilio's StirVerstat on a call to the company number: the caller ID's attestation.
         "stir_verstat": call.stir_verstat,
+        # Creating it got no answer in time; it is being checked (live_state "checking").
+        "unconfirmed": call.unconfirmed and call.parent_sid is None,
         # The same words the pages use, so no client has to invent its own.
         "live_state": words.live_state(call),
         "status_text": words.status(call.status),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import requests
 from flask import Flask, current_app, has_request_context
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.call import CallInstance
 
 from ivr.config import Settings
 from ivr.urls import webhook_url
@@ -22,6 +24,28 @@ CALL_PROGRESS_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 class TelephonyError(Exception):
     """The phone network refused or could not be reached; str() is safe to show a user."""
+
+
+class TelephonyUnconfirmed(TelephonyError):
+    """The request reached the phone network but its answer did not come back in time: what
+    it asked for (a new call) may well have happened."""
+
+
+@dataclass(frozen=True)
+class RemoteCall:
+    """A call as Twilio's REST API tells it (the Call resource,
+    https://www.twilio.com/docs/voice/api/call-resource)."""
+
+    sid: str
+    status: str
+    to: str
+    from_: str
+    direction: str
+    date_created: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: int | None
+    parent_sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,10 +60,11 @@ class TelephonyGateway:
         self._api_base = settings.twilio_api_base_url
         self._public_base = settings.public_base_url
         self._auth = (settings.twilio_account_sid, settings.twilio_auth_token)
+        self._timeout = settings.twilio_http_timeout
         self._client = Client(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
-            http_client=TwilioHttpClient(timeout=10),
+            http_client=TwilioHttpClient(timeout=settings.twilio_http_timeout),
         )
         # The same REST client talks to Twilio or to the local simulator; only the base differs.
         self._client.api.base_url = settings.twilio_api_base_url
@@ -72,6 +97,10 @@ class TelephonyGateway:
         except TwilioRestException as exc:
             log.warning("place_call refused: %s (code %s)", exc.msg, exc.code)
             raise TelephonyError(f"the phone network refused the call: {exc.msg}") from exc
+        except requests.ReadTimeout as exc:
+            # Sent, and no answer in time: Twilio may have created the call all the same.
+            log.warning("place_call unconfirmed: no answer within %ss", self._timeout)
+            raise TelephonyUnconfirmed("the phone network did not answer in time") from exc
         except (TwilioException, OSError) as exc:
             log.warning("place_call failed: %s", type(exc).__name__)
             raise TelephonyError("the phone network could not be reached") from exc
@@ -94,18 +123,59 @@ class TelephonyGateway:
         except (TwilioException, OSError) as exc:
             raise TelephonyError("the phone network could not be reached") from exc
 
+    def fetch_call(self, sid: str) -> RemoteCall | None:
+        """The call as Twilio knows it now; None when Twilio has no such call (404)."""
+        try:
+            call = self._client.calls(sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise TelephonyError(f"the phone network refused: {exc.msg}") from exc
+        except (TwilioException, OSError) as exc:
+            raise TelephonyError("the phone network could not be reached") from exc
+        return _remote(call)
+
+    def recent_calls(self, *, to: str, from_: str, limit: int = 20) -> list[RemoteCall]:
+        """The newest calls from `from_` to `to` (Read multiple Call resources, filtered by To
+        and From: https://www.twilio.com/docs/voice/api/call-resource#read-multiple-call-resources).
+        The Call resource does not tell the Url a call was created with; the caller matches
+        on the time it was created."""
+        try:
+            calls = self._client.calls.list(to=to, from_=from_, limit=limit, page_size=limit)
+        except TwilioRestException as exc:
+            raise TelephonyError(f"the phone network refused: {exc.msg}") from exc
+        except (TwilioException, OSError) as exc:
+            raise TelephonyError("the phone network could not be reached") from exc
+        return [_remote(call) for call in calls]
+
     def fetch_recording(self, recording_url: str) -> bytes:
         """The audio of a recording, fetched with the account's credentials (WAV)."""
         # Only our own REST base: a stored URL must never make us send credentials elsewhere.
         if not recording_url.startswith(self._api_base + "/"):
             raise TelephonyError("that recording is not stored with our phone provider")
         try:
-            response = requests.get(recording_url + ".wav", auth=self._auth, timeout=10)
+            response = requests.get(recording_url + ".wav", auth=self._auth, timeout=self._timeout)
         except requests.RequestException as exc:
             raise TelephonyError("the phone network could not be reached") from exc
         if response.status_code != 200:
             raise TelephonyError(f"the recording could not be fetched ({response.status_code})")
         return response.content
+
+
+def _remote(call: CallInstance) -> RemoteCall:
+    duration = call.duration
+    return RemoteCall(
+        sid=call.sid or "",
+        status=str(call.status or ""),
+        to=call.to or "",
+        from_=call._from or "",
+        direction=call.direction or "",
+        date_created=call.date_created,
+        start_time=call.start_time,
+        end_time=call.end_time,
+        duration=int(duration) if duration and str(duration).isdigit() else None,
+        parent_sid=call.parent_call_sid,
+    )
 
 
 def init_app(app: Flask, settings: Settings) -> None:

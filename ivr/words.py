@@ -19,6 +19,12 @@ EVENT_TITLES: dict[str, str] = {
     "call.requested": "Call requested",
     "call.placed": "Call placed with the phone network",
     "call.not_placed": "Call could not be placed",
+    "call.unconfirmed": "Phone network did not confirm the call in time",
+    "call.confirmed": "Phone network confirmed the call",
+    "call.reconciled": "Final state read from the phone network",
+    "call.hang_up_requested": "Recruiter ended the call from the page",
+    "call.hung_up": "Phone network asked to end the call",
+    "call.hang_up_failed": "Could not end the call",
     "call.attached": "Call linked to the candidate",
     "twilio.answer": "Recruiter answered",
     "twilio.status": "Phone network status update",
@@ -111,6 +117,9 @@ STATUSES: dict[str, str] = {
     CallStatus.CANCELED: "cancelled",
 }
 
+
+# A call whose creation got no answer in time: Twilio may well have placed it.
+CHECKING_PLACEMENT = "We are checking whether the call went through."
 
 DIRECTIONS: dict[str, str] = {Direction.OUTBOUND: "outgoing", Direction.INBOUND: "incoming"}
 
@@ -268,8 +277,10 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
         return status(detail.get("status"))
     if kind == "twilio.dial_result":
         return disposition(detail.get("disposition"))
-    if kind == "call.not_placed":
+    if kind in ("call.not_placed", "call.unconfirmed", "call.hang_up_failed"):
         return str(detail.get("reason", ""))
+    if kind == "call.reconciled":
+        return f"{status(detail.get('status'))}: {detail.get('why', '')}"
     if kind == "callback.created":
         return callback_reason(detail.get("reason"))
     if kind == "callback.done":
@@ -394,6 +405,7 @@ ENDINGS: dict[str, str] = {
 # A one-click call to a candidate has no flow; one back to an unknown caller's number does.
 ONE_CLICK_FLOWS = (None, Flow.CALLBACK)
 LIVE_STATE_CODES = (
+    "checking",
     "ringing_recruiter",
     "screening",
     "ringing_candidate",
@@ -431,6 +443,8 @@ def live_state(call: Call) -> dict[str, str]:
     name = callee_name(call)
     if call.outcome is not None:
         return {"code": "outcome_saved", "text": f"Outcome saved: {call.outcome.label}"}
+    if call.unconfirmed and call.parent_sid is None and call.is_active:
+        return {"code": "checking", "text": CHECKING_PLACEMENT}
     if not call.is_active:
         ending = ENDINGS.get(call.disposition or "")
         if ending is None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -77,6 +78,9 @@ class Call(Base):
     # https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir). None: not given
     # (Twilio sends it only for calls that carry a SHAKEN identity; outside the US, none do).
     stir_verstat: Mapped[str | None] = mapped_column(String(STIR_VERSTAT_MAX))
+    # Creating the call timed out: Twilio may have placed it. Settled by the call's first
+    # webhook or by asking the REST API (ivr.callflow.reconcile); the line stays taken.
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
     candidate: Mapped[Candidate | None] = relationship()

@@ -33,6 +33,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.call_recording": ("GET", READERS),
     "web.attach_call": ("POST", ("recruiter",)),
     "web.correct_call_outcome": ("POST", ("recruiter",)),
+    "web.hang_up_call": ("POST", ("recruiter",)),
     "web.candidate_list": ("GET", ANY),
     "web.candidate_detail": ("GET", ANY),
     "web.new_candidate": ("GET", WRITERS),

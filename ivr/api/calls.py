@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
-from ivr import calllog
+from ivr import calllog, words
 from ivr.api import bp
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import CallRefused
@@ -18,6 +18,7 @@ from models import Role
 from models.base import MAX_ID
 
 READERS = (Role.RECRUITER, Role.AUDITOR)
+UNCONFIRMED = words.CHECKING_PLACEMENT
 
 
 @bp.post("/calls")
@@ -34,7 +35,13 @@ def create_call() -> ResponseReturnValue:
         call = place_outbound_call(session, g.api_user, candidate_id)
     except CallRefused as refused:
         return api_error(refused.status, refused.reason)
-    return call_json(call, events=True), 201, {"Location": f"/api/v1/calls/{call.id}"}
+    location = {"Location": f"/api/v1/calls/{call.id}"}
+    if call.unconfirmed:
+        # Accepted, not known placed: the phone network did not answer in time.
+        body = call_json(call, events=True)
+        body["message"] = UNCONFIRMED
+        return body, 202, location
+    return call_json(call, events=True), 201, location
 
 
 @bp.get("/calls")

@@ -123,6 +123,11 @@ CALL_SCHEMA: dict[str, Any] = {
             "network vouches for the caller ID (SHAKEN/STIR), e.g. TN-Validation-Passed-A; "
             "null when Twilio sent none.",
         },
+        "unconfirmed": {
+            "type": "boolean",
+            "description": "Asking the phone network to place the call got no answer in time; "
+            "it may be ringing. The first webhook or the reconciliation settles it.",
+        },
         "live_state": {
             "type": "object",
             "description": "Where the call is, in the recruiter's words, e.g. Ringing Jane.",
@@ -635,6 +640,11 @@ PATHS: dict[str, Any] = {
             ),
             "responses": {
                 "201": _json("The call, ringing the recruiter's phone.", "Call"),
+                "202": _json(
+                    "The phone network did not confirm the call in time: it may be ringing. "
+                    "`unconfirmed` is true and `message` says the call is being checked.",
+                    "Call",
+                ),
                 "400": BAD_REQUEST,
                 "401": UNAUTHORIZED,
                 "403": _error("Not a recruiter, or not this recruiter's candidate."),

@@ -23,12 +23,15 @@ def record_event(
     detail: Mapping[str, Any] | None = None,
     actor: User | None = None,
     idempotency_key: str | None = None,
+    call_sid: str | None = None,
 ) -> CallEvent:
+    """call_sid: the Twilio call the event is about, when no payload names it (a call placed
+    over REST); kept so that no other call of ours is ever taken for it."""
     event = CallEvent(
         call_id=call.id,
         kind=kind,
         source=source,
-        call_sid=(payload or {}).get("CallSid"),
+        call_sid=(payload or {}).get("CallSid") or call_sid,
         payload=dict(payload or {}),
         detail=dict(detail or {}),
         actor_id=actor.id if actor else None,

@@ -163,7 +163,42 @@ def create_outbound_call(
 
 def record_placed(session: Session, call: Call, sid: str, status: str) -> None:
     call.parent_sid = call.parent_sid or sid
-    record_event(session, call, "call.placed", detail={"call_sid": sid, "status": status})
+    record_event(
+        session, call, "call.placed", detail={"call_sid": sid, "status": status}, call_sid=sid
+    )
+
+
+def record_unconfirmed(session: Session, call: Call, reason: str) -> None:
+    """Creating the call got no answer in time: Twilio may have placed it. The line stays
+    taken until its first webhook or the REST API says which (ivr.callflow.reconcile)."""
+    if call.parent_sid is not None:
+        # Its first webhook has come already: it was placed.
+        record_event(session, call, "call.placed",
+                     detail={"call_sid": call.parent_sid, "status": call.status, "by": "webhook"},
+                     call_sid=call.parent_sid)  # fmt: skip
+        return
+    call.unconfirmed = True
+    record_event(session, call, "call.unconfirmed", detail={"reason": reason})
+    log.warning("call %s unconfirmed: %s", call.id, reason)
+
+
+def confirm_placed(session: Session, call: Call, sid: str, how: str) -> bool:
+    """The call's CallSid is known (its first webhook, or the REST API): it was placed. False
+    when the call already has another sid (this one is some other call's)."""
+    if call.parent_sid not in (None, sid):
+        return False
+    call.parent_sid = sid
+    if call.unconfirmed:
+        call.unconfirmed = False
+        record_event(
+            session,
+            call,
+            "call.confirmed",
+            detail={"call_sid": sid, "by": how},
+            idempotency_key=f"confirmed:{call.id}",
+        )
+        log.info("call %s confirmed placed call_sid=%s by %s", call.id, sid, how)
+    return True
 
 
 def record_not_placed(session: Session, call: Call, reason: str) -> None:

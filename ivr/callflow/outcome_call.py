@@ -30,8 +30,17 @@ def request_when_ended(session: Session, call: Call) -> bool:
     return False
 
 
+def _placed_key(call: Call) -> str:
+    return f"outcome-call-placed:{call.id}"
+
+
+def already_placed(session: Session, call: Call) -> bool:
+    return already_recorded(session, _placed_key(call))
+
+
 def record_placed(session: Session, call: Call, sid: str) -> None:
-    record_event(session, call, "outcome.call_placed", detail={"call_sid": sid})
+    record_event(session, call, "outcome.call_placed", detail={"call_sid": sid},
+                 idempotency_key=_placed_key(call), call_sid=sid)  # fmt: skip
 
 
 def record_failed(session: Session, call: Call, reason: str) -> None:

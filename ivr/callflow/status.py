@@ -37,20 +37,7 @@ def apply_status_callback(session: Session, call: Call, form: Mapping[str, str])
     if already_recorded(session, key):
         log.info("duplicate status callback ignored call_sid=%s", form.get("CallSid"))
         return
-
-    new_status = form.get("CallStatus", "")
-    applied = False
-    if new_status not in values(CallStatus):
-        reason = f"unknown status {new_status!r}"
-    elif call.parent_sid and form.get("CallSid") and form.get("CallSid") != call.parent_sid:
-        reason = "callback for another call leg"
-    elif CallStatus(new_status).rank <= CallStatus(call.status).rank:
-        # Twilio does not promise order: a late "ringing" must not undo "completed".
-        reason = f"stale: call is already {call.status}"
-    else:
-        _advance(call, CallStatus(new_status), form)
-        applied, reason = True, f"{call.status}"
-
+    applied, reason = apply_status(call, form)
     record_webhook(
         session,
         call,
@@ -60,8 +47,26 @@ def apply_status_callback(session: Session, call: Call, form: Mapping[str, str])
         idempotency_key=key,
     )
     log.info(
-        "status callback call_sid=%s status=%s applied=%s", form.get("CallSid"), new_status, applied
+        "status callback call_sid=%s status=%s applied=%s",
+        form.get("CallSid"),
+        form.get("CallStatus"),
+        applied,
     )
+
+
+def apply_status(call: Call, form: Mapping[str, str]) -> tuple[bool, str]:
+    """Move the call to the status in `form` (a status callback's fields, or the same fields
+    read from the REST API) if that is forward: (applied, why or why not)."""
+    new_status = form.get("CallStatus", "")
+    if new_status not in values(CallStatus):
+        return False, f"unknown status {new_status!r}"
+    if call.parent_sid and form.get("CallSid") and form.get("CallSid") != call.parent_sid:
+        return False, "callback for another call leg"
+    if CallStatus(new_status).rank <= CallStatus(call.status).rank:
+        # Twilio does not promise order: a late "ringing" must not undo "completed".
+        return False, f"stale: call is already {call.status}"
+    _advance(call, CallStatus(new_status), form)
+    return True, f"{call.status}"
 
 
 def _advance(call: Call, status: CallStatus, form: Mapping[str, str]) -> None:

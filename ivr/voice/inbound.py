@@ -12,7 +12,7 @@ from ivr.callflow import outcome_call
 from ivr.callflow.dial_in import open_line
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.status import apply_status_callback
-from ivr.ringback import ring_back_for_outcome
+from ivr.tasks import enqueue
 from ivr.voice import dial_in
 from ivr.voice.hook import Hook, webhook
 from models import User
@@ -76,7 +76,7 @@ def number_status(hook: Hook) -> VoiceResponse:
     """The phone number's status callback: every call to the company number ends here."""
     apply_status_callback(hook.session, hook.call, hook.form)
     if outcome_call.request_when_ended(hook.session, hook.call):
-        hook.after_commit(ring_back_for_outcome, hook.session, hook.call.id)
+        hook.after_commit(enqueue, "ring_back", hook.call.id)
     return empty()
 
 
@@ -107,7 +107,7 @@ def answer(hook: Hook, route: flow.Route) -> VoiceResponse:
             return _voicemail(hook, prompts.voicemail_intro(reason, who))
         case flow.Bridged(ring_back=ring_back):
             if ring_back:
-                hook.after_commit(ring_back_for_outcome, hook.session, hook.call.id)
+                hook.after_commit(enqueue, "ring_back", hook.call.id)
             return prompts.thanks_for_calling()
         case flow.CallerGone():
             return empty()

@@ -7,21 +7,31 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.callflow import outbound as flow
 from ivr.callflow import outcome_call
 from ivr.callflow.status import apply_status_callback
-from ivr.ringback import ring_back_for_outcome
+from ivr.tasks import enqueue
 from ivr.voice.hook import Hook, webhook
-from models import Direction
+from models import Direction, Flow
 from twiml import outbound as prompts
 from twiml.common import empty
 
 
 @webhook("/outbound/<id:call_id>/status", call=True, quiet=True)
 def outbound_status(hook: Hook) -> VoiceResponse:
+    _confirm(hook)
     apply_status_callback(hook.session, hook.call, hook.form)
     return empty()
 
 
+def _confirm(hook: Hook) -> None:
+    """Our URL carries our call id, so its first webhook tells a call whose creation timed
+    out its CallSid: it was placed after all."""
+    sid = hook.form.get("CallSid")
+    if sid and hook.call.direction == Direction.OUTBOUND and hook.call.flow != Flow.DIAL_IN:
+        flow.confirm_placed(hook.session, hook.call, sid, "webhook")
+
+
 @webhook("/outbound/<id:call_id>/answer", call=True, direction=Direction.OUTBOUND)
 def outbound_answer(hook: Hook) -> VoiceResponse:
+    _confirm(hook)
     if not flow.record_recruiter_answered(hook.session, hook.call, hook.form, hook.attempt):
         return prompts.no_longer_callable()
     retry = hook.attempt < flow.MAX_SCREEN_PROMPTS
@@ -70,7 +80,7 @@ def outbound_candidate_answered(hook: Hook) -> VoiceResponse:
 def outbound_dial_result(hook: Hook) -> VoiceResponse:
     dial_status = flow.record_dial_result(hook.session, hook.call, hook.form)
     if flow.ring_back_after_bridge(hook.session, hook.call, hook.form):
-        hook.after_commit(ring_back_for_outcome, hook.session, hook.call.id)
+        hook.after_commit(enqueue, "ring_back", hook.call.id)
     candidate = hook.call.candidate
     first_name = candidate.first_name if candidate is not None else None
     number = hook.call.candidate_number

@@ -13,13 +13,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr import calllog, words
 from ivr.callflow.callbacks import open_callbacks
+from ivr.callflow.events import record_event
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
 from ivr.db import get_session
-from ivr.permissions import callback_recipients, can_open_candidate, visible_candidates
+from ivr.permissions import (
+    callback_recipients,
+    can_hang_up,
+    can_open_candidate,
+    visible_candidates,
+)
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
+from ivr.tasks import enqueue
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
@@ -44,6 +51,9 @@ def live_json(call: Call) -> dict[str, object]:
     data["call_url"] = url_for("web.call_detail", call_id=call.id)
     data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
     data["history_url"] = history_url(call)
+    data["hang_up_url"] = (
+        url_for("web.hang_up_call", call_id=call.id) if can_hang_up(current_user, call) else None
+    )
     return data
 
 
@@ -56,6 +66,27 @@ def history_url(call: Call) -> str | None:
     if can_open_candidate(current_user, candidate):
         return url_for("web.candidate_detail", candidate_id=candidate.id)
     return url_for("web.call_log", candidate_id=candidate.id)
+
+
+@bp.post("/calls/<id:call_id>/hang-up")
+@role_required(Role.RECRUITER)
+def hang_up_call(call_id: int) -> ResponseReturnValue:
+    """End the recruiter's own live call: the REST request is a queued task, not this one."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.recruiter_id != current_user.id:
+        abort(404)
+    back = redirect(request.referrer or url_for("web.calls_dashboard"), 303)
+    if not can_hang_up(current_user, call):
+        flash("This call has already ended.", "info")
+        return back
+    record_event(session, call, "call.hang_up_requested", source="user", actor=current_user)
+    session.commit()
+    enqueue("hang_up", call.id)
+    flash("Ending the call.", "info")
+    return back
 
 
 def other_recruiters(session: Session, user: User) -> list[User]:
@@ -119,6 +150,11 @@ def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
         if _wants_json():
             return {"error": refused.reason}, refused.status
         flash(f"Call not placed: {refused.reason}.", "error")
+        return redirect(url_for("web.calls_dashboard"))
+    if call.unconfirmed:
+        if _wants_json():
+            return live_json(call) | {"notice": words.CHECKING_PLACEMENT}, 202
+        flash(words.CHECKING_PLACEMENT, "info")
         return redirect(url_for("web.calls_dashboard"))
     if _wants_json():
         return live_json(call), 201

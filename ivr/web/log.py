@@ -14,7 +14,12 @@ from ivr.callflow.callbacks import callback_for
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
-from ivr.permissions import call_log_recruiters, can_correct_outcome, can_note_call
+from ivr.permissions import (
+    call_log_recruiters,
+    can_correct_outcome,
+    can_hang_up,
+    can_note_call,
+)
 from ivr.security import role_required
 from ivr.serialize import iso
 from ivr.web import bp
@@ -101,6 +106,7 @@ def call_detail(call_id: int) -> ResponseReturnValue:
         task=task,
         can_correct=can_correct,
         can_note=can_note_call(current_user, call),
+        can_hang_up=can_hang_up(current_user, call),
         outcomes=active_outcomes(session) if can_correct else [],
         form=ActionForm(),
     )

@@ -74,7 +74,14 @@ class TwilioContract:
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         self.spec = with_repeated_form_keys(spec if spec is not None else _read_spec())
         # Twilio's own description: not re-validated on every load (a second or two).
-        self._openapi = OpenAPI.from_dict(self.spec, config=Config(spec_validator_cls=None))
+        # "phone-number" is Twilio's own format: E.164, or a client:/sip: address; read as
+        # text (a query filter like To= needs a formatter to be read at all).
+        config = Config(
+            spec_validator_cls=None,
+            extra_format_validators={"phone-number": lambda value: isinstance(value, str)},
+            extra_format_unmarshallers={"phone-number": str},
+        )
+        self._openapi = OpenAPI.from_dict(self.spec, config=config)
         literal_first = sorted(self.spec["paths"], key=lambda t: (t.count("{"), t))
         self._routes = [(_pattern(t), t) for t in literal_first]
 

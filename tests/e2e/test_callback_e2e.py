@@ -47,6 +47,7 @@ def live(browser, line, call_id: int) -> dict:  # type: ignore[type-arg]
 
 def test_an_unknown_callers_voicemail_is_called_back_with_one_click(make_line, db, make_user):
     line = wired(make_line())
+    line.without_drops()  # the page follows each callback as it arrives
     riley = make_user(name="Riley Recruiter", email="riley@example.com")
     browser = sign_in(line, "riley@example.com")
     assert browser.get(f"{line.url}/callbacks.json", timeout=10).json()["callbacks"] == []
@@ -56,7 +57,7 @@ def test_an_unknown_callers_voicemail_is_called_back_with_one_click(make_line, d
     assert (waiting["caller"], waiting["team"]) == (f"Unknown caller {STRANGER}", True)
 
     placed = call_back(browser, line, waiting["id"])
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     call_id = placed.json()["id"]
     assert placed.json()["heading"] == "Calling back an unknown caller"
     recruiter_leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
@@ -140,7 +141,7 @@ def test_calling_back_a_number_that_became_my_candidate_calls_the_candidate(
 
     placed = call_back(browser, line, waiting["id"])
 
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     assert (placed.json()["candidate_id"], placed.json()["heading"]) == (
         jane.id,
         "Call to Jane Doe",

@@ -12,6 +12,7 @@
   const linkEl = document.getElementById("call-link");
   const historyEl = document.getElementById("call-history");
   const noteForm = document.getElementById("call-note");
+  const hangUpForm = document.getElementById("call-hang-up");
   const notesEl = document.getElementById("call-notes");
   const callbackList = document.getElementById("callback-list");
   const callbacksHeading = document.getElementById("callbacks-heading");
@@ -80,6 +81,8 @@
     if (call.history_url) historyEl.querySelector("a").href = call.history_url;
     historyEl.hidden = !call.history_url;
     updateRow(call);
+    if (call.hang_up_url) hangUpForm.action = call.hang_up_url;
+    hangUpForm.hidden = !(call.is_live && call.hang_up_url);
     busy = call.is_live;
     setCallButtons(busy);
     if (!call.is_live) {
