@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -32,6 +33,7 @@ def make_huey(settings: Settings) -> Huey:
     eager = settings.tasks_eager
     if settings.redis_url:
         return RedisHuey(HUEY_NAME, url=settings.redis_url, results=False, immediate=eager)
+    Path(settings.tasks_db).parent.mkdir(parents=True, exist_ok=True)  # a fresh install's
     return SqliteHuey(HUEY_NAME, filename=settings.tasks_db, results=False, immediate=eager)
 
 
