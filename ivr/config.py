@@ -67,6 +67,10 @@ class Settings:
     # The secret of a Twilio SharedKey that signs webhooks instead of the Auth Token (Twilio's
     # Webhooks configuration API; see ivr.security). None: only Auth Token signatures.
     twilio_webhook_signing_key: str | None = field(default=None, repr=False)
+    # The owed-calls queue: a closure call is due this many business days (BUSINESS_DAYS, in
+    # BUSINESS_TIMEZONE) after the decision; after this many attempts it may be closed by hand.
+    owed_call_due_business_days: int = 3
+    owed_call_max_attempts: int = 3
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -185,6 +189,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
         ),
         twilio_webhook_signing_key=get("TWILIO_WEBHOOK_SIGNING_KEY") or None,
+        owed_call_due_business_days=_int_setting(
+            "OWED_CALL_DUE_BUSINESS_DAYS", get("OWED_CALL_DUE_BUSINESS_DAYS") or "3", 1, 30
+        ),
+        owed_call_max_attempts=_int_setting(
+            "OWED_CALL_MAX_ATTEMPTS", get("OWED_CALL_MAX_ATTEMPTS") or "3", 1, 10
+        ),
     )
 
 
