@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.callbacks import close_callbacks
 from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
 from ivr.callflow.presence import live_call_for
@@ -245,6 +246,7 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     )
     if dial_status == "completed":
         close_callbacks(session, call)
+    owed.on_dial_result(session, call, dial_status)
     return dial_status
 
 
@@ -319,11 +321,15 @@ def _save_outcome(
 def apply_outcome_effects(
     session: Session, call: Call, code: OutcomeCode, actor: User | None
 ) -> None:
-    """What an outcome means for the candidate: a new pipeline stage, or do-not-call."""
+    """What an outcome means for the candidate: a new pipeline stage, or do-not-call, and what
+    they are owed (ivr.callflow.owed: a closure call opened by the stage, closed by a call
+    that told them; an attempt; a call back later)."""
     candidate = call.candidate
     if candidate is None:
+        owed.on_outcome(session, call, code, actor)
         return
     if code.sets_stage and candidate.stage != code.sets_stage:
+        before = candidate.stage
         record_change(
             session,
             "candidate.stage_changed",
@@ -334,6 +340,9 @@ def apply_outcome_effects(
             source="app",
         )
         candidate.stage = code.sets_stage
+        owed.on_stage_change(
+            session, actor, candidate, before, code.sets_stage, via="outcome", call=call
+        )
     if code.marks_do_not_call and not candidate.do_not_call:
         candidate.do_not_call = True
         candidate.do_not_call_reason = code.label
@@ -346,6 +355,7 @@ def apply_outcome_effects(
             call=call,
             source="app",
         )
+    owed.on_outcome(session, call, code, actor)
 
 
 def outcome_menu_items(session: Session) -> list[tuple[str, str]]:
