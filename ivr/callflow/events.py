@@ -22,9 +22,12 @@ def record_event(
     detail: Mapping[str, Any] | None = None,
     actor: User | None = None,
     idempotency_key: str | None = None,
+    candidate: Candidate | None = None,
 ) -> CallEvent:
+    """`candidate`: also on that candidate's timeline (as a change to them is)."""
     event = CallEvent(
         call_id=call.id,
+        candidate_id=candidate.id if candidate is not None else None,
         kind=kind,
         source=source,
         call_sid=(payload or {}).get("CallSid"),

@@ -469,6 +469,7 @@ def note_attempt(session: Session, call: Call, why: str) -> list[OwedCall]:
             detail={"owed_call_id": item.id, "reason": item.reason, "attempts": item.attempts,
                     "why": why},
             idempotency_key=key,
+            candidate=item.candidate,
         )  # fmt: skip
         counted.append(item)
     return counted
