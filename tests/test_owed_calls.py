@@ -128,9 +128,7 @@ def test_the_same_decision_sent_twice_opens_one_item(db, session, recruiter, can
     assert len(items(session, candidate.id)) == 1
 
 
-def test_an_offer_waits_for_its_answer_and_the_answer_closes_it(
-    db, session, recruiter, candidate
-):
+def test_an_offer_waits_for_its_answer_and_the_answer_closes_it(db, session, recruiter, candidate):
     move(db, recruiter.id, candidate.id, "interviewing", "offer")
     [offer] = items(session, candidate.id)
     assert (offer.reason, offer.is_open) == ("offer_answer", True)
@@ -435,9 +433,7 @@ def test_a_reassigned_callback_moves_its_item(
     assert item.recruiter_id == other.id
 
 
-def test_an_unknown_callers_callback_counts_attempts_by_number(
-    db, twilio_post, session, recruiter
-):
+def test_an_unknown_callers_callback_counts_attempts_by_number(db, twilio_post, session, recruiter):
     stranger = "+15005559999"
     vm = Call(direction="inbound", flow="unknown-caller", company_number=COMPANY_NUMBER,
               candidate_number=stranger, status="completed", is_voicemail=True)  # fmt: skip

@@ -69,6 +69,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "api.get_call": ("GET", READERS),
     "api.create_outcome_correction": ("POST", ("recruiter",)),
     "api.list_access_records": ("GET", ("admin",)),
+    "api.list_owed_calls": ("GET", ANY),
     "api.create_candidate": ("POST", WRITERS),
     "api.list_candidates": ("GET", ANY),
     "api.get_candidate": ("GET", ANY),

@@ -15,7 +15,7 @@ from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from ivr.words import LIVE_STATE_CODES
 from models.base import MAX_ID
 from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX
-from models.enums import STAGES
+from models.enums import STAGES, OwedReason, values
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +180,33 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "correction": {"$ref": "#/components/schemas/Event"},
             "call": {"$ref": "#/components/schemas/Call"},
+        },
+    },
+    "OwedCalls": {
+        "type": "object",
+        "required": ["owed_calls"],
+        "properties": {
+            "owed_calls": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "candidate_id", "reason", "due_at", "attempts"],
+                    "properties": {
+                        "id": INT,
+                        "candidate_id": _nullable(INT),
+                        "candidate_name": _nullable(STR),
+                        "recruiter_id": _nullable(INT),
+                        "reason": {"type": "string", "enum": list(values(OwedReason))},
+                        "opened_at": TIME,
+                        "due_at": TIME,
+                        "overdue": {"type": "boolean"},
+                        "attempts": INT,
+                        "last_attempt_at": _nullable(TIME),
+                        "callback_task_id": _nullable(INT),
+                        "may_close": {"type": "boolean"},
+                    },
+                },
+            },
         },
     },
     "AccessRecordPage": {
@@ -696,6 +723,22 @@ PATHS: dict[str, Any] = {
                 "404": _error("No such call, or not one this user may read."),
                 "409": _error("The call is live, or already has that outcome."),
                 "422": _error("No such active outcome digit, or no reason given."),
+            },
+        }
+    },
+    "/owed-calls": {
+        "get": {
+            "summary": "Open owed calls (closure calls, callbacks, call back later, offers "
+            "waiting for an answer), soonest due first.",
+            "description": "A recruiter gets their own; auditors and admins may pass "
+            "`recruiter_id` (without it: every recruiter's). Auditors' reads are recorded.",
+            "x-roles": ["recruiter", "auditor", "admin"],
+            "parameters": [{"name": "recruiter_id", "in": "query", "schema": ID}],
+            "responses": {
+                "200": _json("The open owed calls.", "OwedCalls"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": _error("A recruiter asked for another recruiter's owed calls."),
             },
         }
     },

@@ -96,9 +96,7 @@ def upgrade() -> None:
     )
     for digit, label, means in SEEDED:
         op.execute(
-            codes.update()
-            .where(codes.c.digit == digit, codes.c.label == label)
-            .values(means=means)
+            codes.update().where(codes.c.digit == digit, codes.c.label == label).values(means=means)
         )
 
 
