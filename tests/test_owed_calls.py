@@ -111,7 +111,8 @@ def test_moving_back_closes_the_item_and_a_new_decision_opens_a_new_one(
     move(db, recruiter.id, candidate.id, "not_selected")
 
     first_again, second = items(session, candidate.id)
-    assert first_again.id == first.id and not first_again.is_open
+    assert first_again.id == first.id
+    assert not first_again.is_open
     assert second.is_open
     kinds = [kind for kind, _ in owed_events(session, candidate.id)]
     assert kinds == ["owed.opened", "owed.closed", "owed.opened"]
@@ -156,8 +157,9 @@ def test_the_items_follow_the_candidate_to_a_new_owner(
     move(db, recruiter.id, candidate.id, "interviewing", "not_selected")
     from models import Candidate, User
 
-    records.update_candidate(db, db.get(User, recruiter.id), db.get(Candidate, candidate.id),
-                             {"owner_id": other.id, "reason": "leave"}, RULES, via="test")  # fmt: skip
+    change = {"owner_id": other.id, "reason": "leave"}
+    me, jane = db.get(User, recruiter.id), db.get(Candidate, candidate.id)
+    records.update_candidate(db, me, jane, change, RULES, via="test")
     db.commit()
 
     [item] = items(session, candidate.id)

@@ -344,7 +344,8 @@ def on_stage_change(
         return []
     policy = policy or current_policy()
     opened: list[OwedCall] = []
-    for reason, stage in ((OwedReason.CLOSURE, Stage.NOT_SELECTED), (OwedReason.OFFER_ANSWER, Stage.OFFER)):  # fmt: skip
+    ended = ((OwedReason.CLOSURE, Stage.NOT_SELECTED), (OwedReason.OFFER_ANSWER, Stage.OFFER))
+    for reason, stage in ended:
         if before == stage and candidate.id is not None:
             for item in open_items_for(session, candidate.id, reason):
                 close_item(session, item, OwedClosedBy.STAGE_CHANGED, actor=actor, call=call,
