@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow
+from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow, OwedReason
 
 if TYPE_CHECKING:
     from models import Call, CallbackTask
@@ -55,6 +55,9 @@ EVENT_TITLES: dict[str, str] = {
     "callback.created": "Callback task created",
     "callback.done": "Callback done",
     "callback.reassigned": "Callback reassigned",
+    "owed.opened": "Call owed",
+    "owed.attempt": "Owed call attempted",
+    "owed.closed": "Owed call closed",
     "dial_in.code": "Recruiter keyed a candidate code",
     "dial_in.callback_choice": "Recruiter chose a callback",
     "dial_in.pin_ok": "Recruiter line PIN accepted",
@@ -164,6 +167,30 @@ def direction(value: str | None) -> str:
     return DIRECTIONS.get(value or "", value or "")
 
 
+# Why a recruiter owes a candidate a call, as the queue says it.
+OWED_REASONS: dict[str, str] = {
+    OwedReason.CLOSURE: "interviewed, not selected: tell them personally",
+    OwedReason.CALLBACK: "left a voicemail: call them back",
+    OwedReason.CALL_BACK_LATER: "asked to be called back",
+    OwedReason.OFFER_ANSWER: "offer waiting for their answer",
+}
+OWED_CLOSED: dict[str, str] = {
+    "told_personally": "told personally",
+    "reached": "reached",
+    "callback_done": "callback done",
+    "stage_changed": "the stage moved on",
+    "by_hand": "closed by hand",
+}
+
+
+def owed_reason(value: str | None) -> str:
+    return OWED_REASONS.get(value or "", value or "")
+
+
+def attempts(count: int) -> str:
+    return "not tried yet" if count == 0 else f"{count} attempt{'s' if count != 1 else ''}"
+
+
 def callback_reason(value: str | None) -> str:
     return CALLBACK_REASONS.get(value or "", value or "")
 
@@ -268,6 +295,13 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
         return str(detail.get("reason", ""))
     if kind == "callback.created":
         return callback_reason(detail.get("reason"))
+    if kind == "owed.opened":
+        return owed_reason(detail.get("reason"))
+    if kind == "owed.attempt":
+        return f"{attempts(int(detail.get('attempts') or 0))} ({plain(detail.get('why'))})"
+    if kind == "owed.closed":
+        how = OWED_CLOSED.get(str(detail.get("closed_reason")), plain(detail.get("closed_reason")))
+        return f"{how}: {detail['note']}" if detail.get("note") else how
     if kind == "callback.done":
         return str(detail.get("reason") or "")
     if kind == "callback.reassigned":

@@ -74,8 +74,11 @@ def calls_dashboard() -> ResponseReturnValue:
         for call in calls:
             if len(history[call.candidate_id or 0]) < HISTORY_ON_DASHBOARD:
                 history[call.candidate_id or 0].append(call)
+    from ivr.web.owed import queue_for
+
     return render_template(
         "dashboard.html",
+        **queue_for(current_user),
         candidates=candidates,
         history=history,
         live=live_call_for(session, current_user),
