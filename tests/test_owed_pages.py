@@ -63,7 +63,8 @@ def test_the_page_opens_on_the_queue_overdue_first_then_due_today(
     assert "Calls you owe (3)" in queue
     assert queue.index("Olu Overdue") < queue.index("Tia Today") < queue.index("Lou Later")
     overdue = queue[queue.index('id="owed-overdue"') : queue.index('id="owed-today"')]
-    assert "Overdue" in overdue and "is-overdue" in overdue
+    assert "Overdue" in overdue
+    assert "is-overdue" in overdue
     assert "interviewed, not selected: tell them personally" in overdue
     assert "their time 2026-11-23 10:00:00 EST" in overdue
     assert "2 attempts" in overdue

@@ -4,11 +4,11 @@ owed, the candidate's local time and a Call button; closing one by hand after th
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from zoneinfo import ZoneInfo
 
 from ivr import clock, words
 from ivr.callflow import owed
