@@ -32,6 +32,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.call_recording": ("GET", READERS),
     "web.attach_call": ("POST", ("recruiter",)),
     "web.correct_call_outcome": ("POST", ("recruiter",)),
+    "web.key_call_outcome": ("POST", ("recruiter",)),
     "web.candidate_list": ("GET", ANY),
     "web.candidate_detail": ("GET", ANY),
     "web.new_candidate": ("GET", WRITERS),

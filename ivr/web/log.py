@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ivr import calllog
 from ivr.callflow.callbacks import callback_for
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
+from ivr.callflow.outbound import OutcomeRefused, key_outcome_on_page
 from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
 from ivr.permissions import call_log_recruiters, can_correct_outcome, can_note_call
@@ -145,6 +146,7 @@ def add_call_note(call_id: int) -> ResponseReturnValue:
 @bp.post("/calls/<id:call_id>/outcome-corrections")
 @role_required(Role.RECRUITER)
 def correct_call_outcome(call_id: int) -> ResponseReturnValue:
+    """Change a saved outcome, saying why (the original stays in the timeline)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -159,4 +161,23 @@ def correct_call_outcome(call_id: int) -> ResponseReturnValue:
         return redirect(url_for("web.call_detail", call_id=call_id)), 303
     session.commit()
     flash("Outcome corrected; the original stays in the timeline.", "info")
+    return redirect(url_for("web.call_detail", call_id=call_id)), 303
+
+
+@bp.post("/calls/<id:call_id>/outcome")
+@role_required(Role.RECRUITER)
+def key_call_outcome(call_id: int) -> ResponseReturnValue:
+    """Key in the outcome of a call that ended before the menu: same codes, same effects."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = _readable_call(call_id)
+    try:
+        code = key_outcome_on_page(session, call, current_user, request.form.get("digit"))
+    except OutcomeRefused as refused:
+        session.rollback()
+        flash(f"Outcome not saved: {refused.reason}.", "error")
+        return redirect(url_for("web.call_detail", call_id=call_id)), 303
+    session.commit()
+    flash(f"Saved: {code.label}.", "info")
     return redirect(url_for("web.call_detail", call_id=call_id)), 303
