@@ -19,6 +19,7 @@ NOTES = {
     "code-do-not-call": "{name} is marked do not call. Please enter another code.",
     "calling": "Calling {name}.",
     "callback-do-not-call": "{name} is marked do not call.",
+    "number-do-not-call": "That caller's number is marked do not call.",
     "withheld": "That caller withheld their number.",
     "calling-back": "Calling {name} back.",
     "pin-wrong": "That PIN is not right.",

@@ -35,6 +35,7 @@ class Said(StrEnum):
     CODE_DO_NOT_CALL = "code-do-not-call"
     CALLING = "calling"
     CALLBACK_DO_NOT_CALL = "callback-do-not-call"
+    NUMBER_DO_NOT_CALL = "number-do-not-call"
     WITHHELD = "withheld"
     CALLING_BACK = "calling-back"
     PIN_WRONG = "pin-wrong"
@@ -251,9 +252,19 @@ def choose_callback(
         call.candidate_number = task.caller_number
     if not call.candidate_number:
         return AskForCode(1, Note(Said.WITHHELD))
+    if candidate is None and _number_is_do_not_call(session, call.candidate_number):
+        # An unknown caller's number that has since become a candidate marked do-not-call
+        # (as for a one-click call back: ivr.callflow.outbound.check_can_call_number).
+        call.candidate_number = None
+        return AskForCode(1, Note(Said.NUMBER_DO_NOT_CALL))
     return Connect(
         call.candidate_number, Note(Said.CALLING_BACK, candidate.name if candidate else None)
     )
+
+
+def _number_is_do_not_call(session: Session, number: str) -> bool:
+    known = session.scalar(select(Candidate).where(Candidate.phone == number))
+    return known is not None and known.do_not_call
 
 
 def use_candidate(call: Call, candidate: Candidate) -> None:
