@@ -61,7 +61,8 @@ def voicemail(session):
     def make(candidate=None, number=STRANGER, recruiter_id=None):
         call = Call(direction="inbound", flow="candidate" if candidate else "unknown-caller",
                     candidate_id=candidate.id if candidate else None, candidate_number=number,
-                    company_number=COMPANY_NUMBER, status="completed", is_voicemail=True)  # fmt: skip
+                    company_number=COMPANY_NUMBER, status="completed",
+                    is_voicemail=True)  # fmt: skip
         session.add(call)
         session.flush()
         task = CallbackTask(voicemail_call_id=call.id, candidate_id=call.candidate_id,
