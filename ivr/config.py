@@ -71,6 +71,10 @@ class Settings:
     # BUSINESS_TIMEZONE) after the decision; after this many attempts it may be closed by hand.
     owed_call_due_business_days: int = 3
     owed_call_max_attempts: int = 3
+    # The calling window: when, on the candidate's own clock (their timezone), a call to them
+    # may be placed; outside it a recruiter may still call, giving a reason that is logged.
+    calling_hours: str = "09:00-20:00"
+    calling_days: str = "mon,tue,wed,thu,fri"
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -195,6 +199,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         owed_call_max_attempts=_int_setting(
             "OWED_CALL_MAX_ATTEMPTS", get("OWED_CALL_MAX_ATTEMPTS") or "3", 1, 10
         ),
+        calling_hours=_hours_setting("CALLING_HOURS", get("CALLING_HOURS") or "09:00-20:00"),
+        calling_days=_days_setting("CALLING_DAYS", get("CALLING_DAYS") or "mon-fri"),
     )
 
 
