@@ -19,6 +19,7 @@ EVENT_TITLES: dict[str, str] = {
     "call.placed": "Call placed with the phone network",
     "call.not_placed": "Call could not be placed",
     "call.attached": "Call linked to the candidate",
+    "call.window_overridden": "Called outside the candidate's calling hours",
     "twilio.answer": "Recruiter answered",
     "twilio.status": "Phone network status update",
     "twilio.dial_result": "Candidate leg ended",
@@ -191,6 +192,24 @@ def attempts(count: int) -> str:
     return "not tried yet" if count == 0 else f"{count} attempt{'s' if count != 1 else ''}"
 
 
+def _day_time(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.strftime('%H:%M')} on {local.strftime('%A %d %B')}"
+
+
+def outside_window(
+    name: str, at: datetime, opens_at: datetime, their_zone: ZoneInfo, your_zone: ZoneInfo
+) -> str:
+    """Why a call to a candidate waits: their hour now, and when their calling window opens,
+    on their clock and the recruiter's."""
+    return (
+        f"it is {_day_time(at, their_zone)} for {name} ({their_zone.key}); their calling hours "
+        f"open at {_day_time(opens_at, their_zone)} their time, "
+        f"{_day_time(opens_at, your_zone)} your time ({your_zone.key}). "
+        "To call now, give a reason"
+    )
+
+
 def callback_reason(value: str | None) -> str:
     return CALLBACK_REASONS.get(value or "", value or "")
 
@@ -293,6 +312,8 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
         return disposition(detail.get("disposition"))
     if kind == "call.not_placed":
         return str(detail.get("reason", ""))
+    if kind == "call.window_overridden":
+        return f"{plain(detail.get('reason'))} (their time {plain(detail.get('their_time'))})"
     if kind == "callback.created":
         return callback_reason(detail.get("reason"))
     if kind == "owed.opened":

@@ -148,6 +148,10 @@ SCHEMAS: dict[str, Any] = {
             "error": STR,
             "field": STR,
             "existing_id": {**INT, "description": "On 409: the candidate that already has it."},
+            "opens_at": {
+                **TIME,
+                "description": "On 409 outside the candidate's calling window: when it opens.",
+            },
         },
     },
     "Call": CALL_SCHEMA,
@@ -656,7 +660,15 @@ PATHS: dict[str, Any] = {
                 {
                     "type": "object",
                     "required": ["candidate_id"],
-                    "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
+                    "properties": {
+                        "candidate_id": {"type": "integer", "minimum": 1},
+                        "override_reason": {
+                            "type": "string",
+                            "maxLength": 500,
+                            "description": "Why the call is placed outside the candidate's "
+                            "calling window (their local CALLING_HOURS); logged on the call.",
+                        },
+                    },
                     "description": "An id above 2**31-1 names no candidate (404).",
                 }
             ),
@@ -666,7 +678,10 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHORIZED,
                 "403": _error("Not a recruiter, or not this recruiter's candidate."),
                 "404": _error("No such candidate."),
-                "409": _error("A call is already live, or the candidate is do-not-call."),
+                "409": _error(
+                    "A call is already live, the candidate is do-not-call, or it is outside "
+                    "their calling window (`opens_at`; send `override_reason` to call anyway)."
+                ),
                 "422": _error("A phone number is missing or cannot be dialled."),
                 "502": _error("The phone network refused or could not be reached."),
             },

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr import calllog, words
+from ivr.callflow import window
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
@@ -91,8 +92,18 @@ def calls_dashboard() -> ResponseReturnValue:
 @role_required(Role.RECRUITER)
 def call_candidate(candidate_id: int) -> ResponseReturnValue:
     return answer_placement(
-        lambda session: place_outbound_call(session, current_user, candidate_id)
+        lambda session: place_outbound_call(
+            session, current_user, candidate_id, override=window_override()
+        )
     )
+
+
+def window_override() -> str | None:
+    """The reason typed for calling outside the candidate's calling window, if any."""
+    try:
+        return window.parse_override(request.form.get("override_reason"))
+    except ValueError as bad:
+        raise CallRefused(str(bad), 400) from None
 
 
 def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
