@@ -210,6 +210,14 @@ def outside_window(
     )
 
 
+def window_closed_note(opens_at: datetime, their_zone: ZoneInfo, your_zone: ZoneInfo) -> str:
+    """Beside a Call button outside the candidate's calling hours."""
+    return (
+        f"outside their calling hours: they open at {_day_time(opens_at, their_zone)} their "
+        f"time ({_day_time(opens_at, your_zone)} yours)"
+    )
+
+
 def callback_reason(value: str | None) -> str:
     return CALLBACK_REASONS.get(value or "", value or "")
 

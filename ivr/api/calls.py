@@ -3,6 +3,8 @@ its timeline, correct an outcome."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
@@ -39,7 +41,9 @@ def create_call() -> ResponseReturnValue:
     try:
         call = place_outbound_call(session, g.api_user, candidate_id, override=override)
     except window.OutsideWindow as outside:
-        return api_error(outside.status, outside.reason, opens_at=iso(outside.opens_at))
+        return api_error(
+            outside.status, outside.reason, opens_at=iso(outside.opens_at.astimezone(UTC))
+        )
     except CallRefused as refused:
         return api_error(refused.status, refused.reason)
     return call_json(call, events=True), 201, {"Location": f"/api/v1/calls/{call.id}"}

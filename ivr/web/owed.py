@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ivr import clock, words
 from ivr.callflow import owed
+from ivr.callflow.window import CallingWindow
 from ivr.config import settings
 from ivr.db import get_session
 from ivr.permissions import can_call_back, can_call_candidate
@@ -19,7 +20,7 @@ from ivr.security import role_required
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import viewer_zone
-from models import OwedCall, Role, User
+from models import Candidate, OwedCall, Role, User
 
 
 def queue_for(user: User) -> dict[str, Any]:
@@ -49,7 +50,17 @@ def _owed_rules() -> dict[str, Any]:
             return ""
         return words.local_time(clock.now(), item.candidate.timezone)
 
+    def window_note(candidate: Candidate | None) -> str | None:
+        """Outside the candidate's calling window: when it opens, in both zones."""
+        if candidate is None:
+            return None
+        check = CallingWindow.from_settings(settings()).check(candidate.zone, clock.now())
+        if check.opens_at is None:
+            return None
+        return words.window_closed_note(check.opens_at, candidate.zone, ZoneInfo(viewer_zone()))
+
     return {
+        "calling_window_note": window_note,
         "owed_call_button": call_button,
         "owed_their_time": their_time,
         "owed_may_close": owed.may_close_by_hand,
