@@ -201,3 +201,69 @@ def test_a_strangers_call_back_is_held_to_their_numbers_hours(signed_in, session
     assert response.status_code == 409
     assert "for the caller (Europe/London)" in response.json["error"]
     assert calls(session) == 1  # the voicemail only
+
+
+# The recruiter line ---------------------------------------------------------------------------
+
+LINE_SID = "CA" + "8" * 32
+
+
+def line(twilio_post, session, recruiter):
+    from tests.fixtures.people import LINE_PIN
+
+    twilio_post("/voice/incoming", {"CallSid": LINE_SID, "From": recruiter.phone,
+                                    "To": COMPANY_NUMBER, "CallStatus": "ringing",
+                                    "Direction": "inbound"})  # fmt: skip
+    session.expire_all()
+    call = session.scalar(select(Call).where(Call.parent_sid == LINE_SID))
+    twilio_post(f"/voice/dial-in/{call.id}/pin?attempt=1",
+                {"CallSid": LINE_SID, "Digits": f"{LINE_PIN}#"})  # fmt: skip
+    return call
+
+
+@pytest.mark.parametrize(
+    ("moment", "dialled"), [(LATE_FOR_NEW_YORK, False), (MORNING_IN_NEW_YORK, True)]
+)
+def test_the_line_places_no_call_outside_the_window(
+    twilio_post, session, recruiter, jane, at, moment, dialled
+):
+    from tests.twiml_helpers import parse, spoken
+
+    at(moment)
+    call = line(twilio_post, session, recruiter)
+
+    response = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                           {"CallSid": LINE_SID, "Digits": f"{jane.code}#"})  # fmt: skip
+
+    root = parse(response.data)
+    assert (root.find("Dial") is not None) is dialled
+    if not dialled:
+        assert spoken(root).startswith(
+            "It is 10 PM for Jane Doe, outside their calling hours. To call them now, use Call "
+            "anyway on your page, and say why."
+        )
+
+
+def test_the_line_calls_no_candidate_back_outside_the_window(
+    twilio_post, session, recruiter, jane, at
+):
+    from tests.twiml_helpers import parse, spoken
+
+    voicemail = Call(direction="inbound", flow="candidate", company_number=COMPANY_NUMBER,
+                     candidate_id=jane.id, candidate_number=jane.phone, status="completed",
+                     is_voicemail=True)  # fmt: skip
+    session.add(voicemail)
+    session.flush()
+    session.add(CallbackTask(voicemail_call_id=voicemail.id, candidate_id=jane.id,
+                             caller_number=jane.phone, recruiter_id=recruiter.id))  # fmt: skip
+    session.commit()
+    call = line(twilio_post, session, recruiter)
+    menu = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                       {"CallSid": LINE_SID, "Digits": "*"})  # fmt: skip
+    action = parse(menu.data).find("Gather").get("action").replace("http://localhost", "")
+
+    response = twilio_post(action, {"CallSid": LINE_SID, "Digits": "1"})
+
+    root = parse(response.data)
+    assert root.find("Dial") is None
+    assert spoken(root).startswith("It is 10 PM for Jane Doe, outside their calling hours.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_event, record_webhook, webhook_payload
 from ivr.callflow.presence import is_busy
+from ivr.callflow.window import CallingWindow
 from ivr.permissions import owns_candidate
 from models import Call, CallbackStatus, CallbackTask, CallEvent, Candidate, User
 from twiml.dial_in import note as spoken
@@ -36,6 +37,7 @@ class Said(StrEnum):
     CALLING = "calling"
     CALLBACK_DO_NOT_CALL = "callback-do-not-call"
     NUMBER_DO_NOT_CALL = "number-do-not-call"
+    OUTSIDE_WINDOW = "outside-window"
     WITHHELD = "withheld"
     CALLING_BACK = "calling-back"
     PIN_WRONG = "pin-wrong"
@@ -49,6 +51,7 @@ class Note:
     kind: Said
     name: str | None = None
     digits: str = ""
+    at: time | None = None  # the callee's local time (OUTSIDE_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,12 @@ def _refused(session: Session, call: Call, form: Mapping[str, str], where: str) 
 
 
 def enter_code(
-    session: Session, call: Call, form: Mapping[str, str], attempt: int, now: datetime
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    attempt: int,
+    now: datetime,
+    window: CallingWindow | None = None,
 ) -> Step:
     """The code prompt's answer: star for the callbacks, a code, or nothing at all."""
     if not pin_entered(session, call):
@@ -184,11 +192,26 @@ def enter_code(
     if digits is None:
         # Reached through the prompt's Redirect: no key at all, so simply ask again.
         return HangUp() if attempt > MAX_CODE_PROMPTS else AskForCode(attempt)
-    return choose_candidate_by_code(session, call, form, attempt)
+    return choose_candidate_by_code(session, call, form, attempt, now, window)
+
+
+def outside_window(
+    candidate: Candidate, window: CallingWindow | None, now: datetime | None
+) -> Note | None:
+    """The recruiter line places no call outside the candidate's calling window: a reason to
+    call anyway is typed on the page, which the phone cannot take."""
+    if window is None or now is None or window.check(candidate.zone, now).is_open:
+        return None
+    return Note(Said.OUTSIDE_WINDOW, name=candidate.name, at=now.astimezone(candidate.zone).time())
 
 
 def choose_candidate_by_code(
-    session: Session, call: Call, form: Mapping[str, str], attempt: int
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    attempt: int,
+    now: datetime | None = None,
+    window: CallingWindow | None = None,
 ) -> Step:
     recruiter = call.recruiter
     digits = form.get("Digits", "").strip("#")
@@ -203,6 +226,8 @@ def choose_candidate_by_code(
         note, candidate = Note(Said.NOT_YOURS), None
     elif candidate.do_not_call:
         note, candidate = Note(Said.CODE_DO_NOT_CALL, name=candidate.name), None
+    elif (closed := outside_window(candidate, window, now)) is not None:
+        note, candidate = closed, None
     else:
         note = Note(Said.CALLING, name=candidate.name)
     # The timeline keeps the very words the recruiter heard.
@@ -231,7 +256,12 @@ def waiting_callbacks(session: Session, call: Call, now: datetime) -> CallbacksM
 
 
 def choose_callback(
-    session: Session, call: Call, form: Mapping[str, str], task_id: int | None
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    task_id: int | None,
+    now: datetime | None = None,
+    window: CallingWindow | None = None,
 ) -> Step:
     """The callbacks menu's answer: 1 calls the offered callback's caller back."""
     if not pin_entered(session, call):
@@ -246,6 +276,8 @@ def choose_callback(
     candidate = task.candidate
     if candidate is not None and candidate.do_not_call:
         return AskForCode(1, Note(Said.CALLBACK_DO_NOT_CALL, name=candidate.name))
+    if candidate is not None and (closed := outside_window(candidate, window, now)) is not None:
+        return AskForCode(1, closed)
     if candidate is not None:
         use_candidate(call, candidate)
     else:
