@@ -455,3 +455,70 @@ def test_an_unknown_callers_callback_counts_attempts_by_number(db, twilio_post, 
     [item] = items(session)
     assert (item.reason, item.candidate_id, item.attempts) == ("callback", None, 1)
     assert session.get(CallbackTask, task.id).status == "open"
+
+
+# Corrections and incoming calls ----------------------------------------------------------------
+
+
+def test_correcting_a_mistaken_not_selected_outcome_closes_what_it_opened(
+    db, twilio_post, session, recruiter, candidate
+):
+    from ivr.callflow.corrections import correct_outcome
+    from models import User
+
+    move(db, recruiter.id, candidate.id, "interviewing")
+    call = new_call(session, recruiter, candidate)
+    dial(twilio_post, call, "no-answer")
+    key_outcome(twilio_post, call, "5")  # meant 7: the candidate never heard it
+    [item] = items(session, candidate.id)
+    assert (item.reason, item.is_open) == ("closure", True)
+
+    ended = db.get(Call, call.id)
+    ended.status = "completed"  # the recruiter's leg has hung up since
+    correct_outcome(db, ended, db.get(User, recruiter.id), "7", "wrong key")
+    db.commit()
+
+    [item] = items(session, candidate.id)
+    assert item.closed_reason == "stage_changed"
+
+
+def test_told_personally_on_an_incoming_call_the_recruiter_took_closes_the_item(
+    twilio_post, session, recruiter, candidate, owed_closure
+):
+    call = Call(direction="inbound", flow="candidate", recruiter_id=recruiter.id,
+                candidate_id=candidate.id, company_number=COMPANY_NUMBER,
+                candidate_number=candidate.phone, parent_sid=PARENT_SID, status="completed",
+                disposition="answered")  # fmt: skip
+    session.add(call)
+    session.commit()
+
+    key_outcome(twilio_post, call, "5")
+
+    [item] = items(session, candidate.id)
+    assert (item.closed_reason, item.closed_by_call_id) == ("told_personally", call.id)
+
+
+def test_a_candidate_who_calls_in_and_is_answered_is_no_longer_owed_a_call_back_later(
+    db, twilio_post, session, recruiter, candidate
+):
+    from ivr.callflow import inbound
+
+    first = new_call(session, recruiter, candidate, 1)
+    dial(twilio_post, first, "completed", "30")
+    key_outcome(twilio_post, first, "8")
+    incoming = Call(direction="inbound", flow="candidate", candidate_id=candidate.id,
+                    company_number=COMPANY_NUMBER, candidate_number=candidate.phone,
+                    parent_sid=PARENT_SID, child_sid=CHILD_SID, status="in-progress")  # fmt: skip
+    session.add(incoming)
+    session.commit()
+
+    inbound.after_hunt_leg(
+        db, db.get(Call, incoming.id),
+        {"CallSid": PARENT_SID, "DialCallSid": CHILD_SID, "DialCallStatus": "completed"},
+        0, recruiter.id,
+    )  # fmt: skip
+    db.commit()
+
+    [item] = items(session, candidate.id)
+    assert (item.reason, item.closed_reason, item.closed_by_call_id) == (
+        "call_back_later", "reached", incoming.id)  # fmt: skip

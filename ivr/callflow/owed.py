@@ -480,13 +480,23 @@ def on_dial_result(session: Session, call: Call, dial_status: str) -> None:
     """The candidate's leg ended: not reached is an attempt; reached answers a call back later."""
     if call.disposition in NOT_REACHED:
         note_attempt(session, call, str(call.disposition))
-    elif dial_status == "completed" and call.candidate_id is not None:
-        for item in open_items_for(session, call.candidate_id, OwedReason.CALL_BACK_LATER):
-            close_item(session, item, OwedClosedBy.REACHED, actor=call.recruiter, call=call)
+    elif dial_status == "completed":
+        on_reached(session, call)
+
+
+def on_reached(session: Session, call: Call) -> None:
+    """The candidate and the recruiter spoke (either of them called): a call back later that
+    was waiting is answered."""
+    if call.candidate_id is None:
+        return
+    for item in open_items_for(session, call.candidate_id, OwedReason.CALL_BACK_LATER):
+        close_item(session, item, OwedClosedBy.REACHED, actor=call.recruiter, call=call)
 
 
 def connected(call: Call) -> bool:
-    return call.disposition == Disposition.CONNECTED
+    """The candidate and the recruiter spoke: a one-click call bridged, or an incoming call
+    a recruiter took."""
+    return call.disposition in (Disposition.CONNECTED, Disposition.ANSWERED)
 
 
 def on_outcome(
