@@ -757,6 +757,21 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/owed-calls/next": {
+        "post": {
+            "summary": "Call next: ring the recruiter for the first owed call that may be placed "
+            "now; after each outcome the next rings, until the queue is done or paused.",
+            "x-roles": ["recruiter"],
+            "responses": {
+                "201": _json("The call, ringing the recruiter's phone.", "Call"),
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "409": _error("Nobody in the queue can be called now, or a call is live."),
+                "422": _error("The recruiter has no phone number."),
+                "502": _error("The phone network refused or could not be reached."),
+            },
+        }
+    },
     "/access-records": {
         "get": {
             "summary": "Who read the call log, newest first (admins).",

@@ -11,13 +11,15 @@ from sqlalchemy.orm import selectinload
 
 from ivr import calllog
 from ivr.api import bp
+from ivr.callflow.outbound import CallRefused
 from ivr.callflow.owed import OwedPolicy, may_close_by_hand
+from ivr.callnext import start_call_next
 from ivr.clock import now
 from ivr.config import settings
 from ivr.db import get_session
 from ivr.permissions import can_read_owed_calls
 from ivr.security import api_auth, api_error
-from ivr.serialize import iso
+from ivr.serialize import call_json, iso
 from models import OwedCall, Role
 from models.base import MAX_ID
 
@@ -64,3 +66,15 @@ def list_owed_calls() -> ResponseReturnValue:
     policy, at = OwedPolicy.from_settings(settings()), now()
     items = get_session().scalars(stmt).all()
     return {"owed_calls": [owed_call_json(item, policy, at) for item in items]}
+
+
+@bp.post("/owed-calls/next")
+@api_auth(Role.RECRUITER)
+def create_call_next() -> ResponseReturnValue:
+    """Call next: ring the recruiter for the first owed call that may be placed now; after
+    its outcome is keyed, the next one rings, until the queue is done or they pause."""
+    try:
+        call = start_call_next(get_session(), g.api_user)
+    except CallRefused as refused:
+        return api_error(refused.status, refused.reason)
+    return call_json(call, events=True), 201, {"Location": f"/api/v1/calls/{call.id}"}

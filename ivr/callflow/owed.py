@@ -558,3 +558,82 @@ def sort_queue(items: Sequence[OwedCall], now: datetime, zone: ZoneInfo) -> Queu
     today = [i for i in items if now < i.due_at < tomorrow]
     later = [i for i in items if i.due_at >= tomorrow]
     return QueueView(overdue, today, later)
+
+
+# Call next --------------------------------------------------------------------------------
+# "Call next" works through the queue: a call placed from it is marked; once its outcome is
+# keyed and the recruiter's leg has ended (the one-live-call lock is free again), the next
+# owed call rings the recruiter's phone, unless they paused. Each step is a chained event on
+# the call, and the continuation is claimed once (an idempotency key), however the outcome
+# and the status callback race.
+
+CALL_NEXT = "call_next.requested"
+CALL_NEXT_PAUSED = "call_next.paused"
+CALL_NEXT_CONTINUED = "call_next.continued"
+CALL_NEXT_STOPPED = "call_next.stopped"
+
+
+def _has_event(session: Session, call: Call, kind: str) -> bool:
+    stmt = select(CallEvent.id).where(CallEvent.call_id == call.id, CallEvent.kind == kind)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def in_call_next(session: Session, call: Call) -> bool:
+    return _has_event(session, call, CALL_NEXT)
+
+
+def call_next_paused(session: Session, call: Call) -> bool:
+    return _has_event(session, call, CALL_NEXT_PAUSED)
+
+
+def mark_call_next(session: Session, call: Call, item: OwedCall, actor: User) -> None:
+    record_event(session, call, CALL_NEXT, source="user", actor=actor, candidate=call.candidate,
+                 detail={"owed_call_id": item.id, "reason": item.reason})  # fmt: skip
+
+
+def pause_call_next(session: Session, call: Call, actor: User) -> None:
+    """No next call after this one."""
+    if call.recruiter_id != actor.id or not in_call_next(session, call):
+        raise OwedRefused("this call is not working through your queue", 409)
+    if call_next_paused(session, call) or _has_event(session, call, CALL_NEXT_CONTINUED):
+        raise OwedRefused("Call next is already paused or has moved on", 409)
+    record_event(session, call, CALL_NEXT_PAUSED, source="user", actor=actor)
+
+
+def next_owed_item(
+    session: Session,
+    recruiter: User,
+    window: Any = None,
+    now: datetime | None = None,
+    skip_candidate_id: int | None = None,
+) -> OwedCall | None:
+    """The first owed call (soonest due) that may be placed now: the recruiter's own
+    candidate, not do-not-call, inside their calling window (`window`: a CallingWindow)."""
+    from ivr.permissions import can_call_candidate
+
+    for item in open_queue(session, recruiter.id):
+        person = item.candidate
+        if person is None or person.id == skip_candidate_id:
+            continue
+        if not can_call_candidate(recruiter, person):
+            continue
+        if window is not None and now is not None and not window.check(person.zone, now).is_open:
+            continue
+        return item
+    return None
+
+
+def claim_continuation(session: Session, call: Call) -> bool:
+    """True, once per call: its outcome is keyed, its recruiter's leg has ended, and it was
+    placed by Call next and not paused. The caller places the next call after commit."""
+    if call.outcome_code_id is None or call.is_active or call.active_recruiter_id is not None:
+        return False
+    if call.recruiter_id is None or not in_call_next(session, call):
+        return False
+    if call_next_paused(session, call):
+        return False
+    key = f"call-next:{call.id}"
+    if already_recorded(session, key):
+        return False
+    record_event(session, call, CALL_NEXT_CONTINUED, idempotency_key=key)
+    return True

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr import calllog, words
-from ivr.callflow import window
+from ivr.callflow import owed, window
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
@@ -44,6 +44,8 @@ def live_json(call: Call) -> dict[str, object]:
     data["recruiter_name"] = call.recruiter.name if call.recruiter else None
     data["call_url"] = url_for("web.call_detail", call_id=call.id)
     data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
+    data["call_next"] = owed.in_call_next(get_session(), call)
+    data["pause_next_url"] = url_for("web.pause_call_next", call_id=call.id)
     return data
 
 

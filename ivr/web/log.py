@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ivr import calllog
+from ivr.callflow import owed
 from ivr.callflow.callbacks import callback_for
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import OutcomeRefused, key_outcome_on_page
+from ivr.callnext import continue_call_next
 from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
 from ivr.permissions import call_log_recruiters, can_correct_outcome, can_note_call
@@ -178,6 +180,9 @@ def key_call_outcome(call_id: int) -> ResponseReturnValue:
         session.rollback()
         flash(f"Outcome not saved: {refused.reason}.", "error")
         return redirect(url_for("web.call_detail", call_id=call_id)), 303
+    go_on = owed.claim_continuation(session, call)  # a Call next run goes on
     session.commit()
+    if go_on:
+        continue_call_next(session, current_user.id, call.id)
     flash(f"Saved: {code.label}.", "info")
     return redirect(url_for("web.call_detail", call_id=call_id)), 303

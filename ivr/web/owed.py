@@ -13,14 +13,16 @@ from flask_login import current_user
 from ivr import clock, words
 from ivr.callflow import owed
 from ivr.callflow.window import CallingWindow
+from ivr.callnext import start_call_next
 from ivr.config import settings
 from ivr.db import get_session
 from ivr.permissions import can_call_back, can_call_candidate
 from ivr.security import role_required
 from ivr.web import bp
+from ivr.web.calls import answer_placement
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import viewer_zone
-from models import Candidate, OwedCall, Role, User
+from models import Call, Candidate, OwedCall, Role, User
 
 
 def queue_for(user: User) -> dict[str, Any]:
@@ -94,4 +96,36 @@ def close_owed_call(owed_id: int) -> ResponseReturnValue:
         return {"id": item.id, "closed_reason": item.closed_reason}
     who = item.candidate.name if item.candidate else "the caller"
     flash(f"The call owed to {who} is closed.", "info")
+    return redirect(url_for("web.calls_dashboard"), 303)
+
+
+@bp.post("/owed-calls/next")
+@role_required(Role.RECRUITER)
+def call_next() -> ResponseReturnValue:
+    """Call next: ring the recruiter for the first owed call; after each outcome, the next."""
+    return answer_placement(lambda session: start_call_next(session, current_user))
+
+
+@bp.post("/calls/<id:call_id>/pause-next")
+@role_required(Role.RECRUITER)
+def pause_call_next(call_id: int) -> ResponseReturnValue:
+    """No next call after this one."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.recruiter_id != current_user.id:
+        abort(404)
+    try:
+        owed.pause_call_next(session, call, current_user)
+    except owed.OwedRefused as refused:
+        session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": refused.reason}, refused.status
+        flash(f"Not paused: {refused.reason}.", "error")
+        return redirect(url_for("web.calls_dashboard"), 303)
+    session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"id": call.id, "paused": True}
+    flash("Call next paused: no call follows this one.", "info")
     return redirect(url_for("web.calls_dashboard"), 303)

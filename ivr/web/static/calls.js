@@ -11,6 +11,7 @@
   const outcomeEl = document.getElementById("call-outcome");
   const linkEl = document.getElementById("call-link");
   const noteForm = document.getElementById("call-note");
+  const pauseForm = document.getElementById("call-next-pause");
   const notesEl = document.getElementById("call-notes");
   const callbackList = document.getElementById("callback-list");
   const callbacksHeading = document.getElementById("callbacks-heading");
@@ -76,6 +77,11 @@
     outcomeLine.hidden = false;
     linkEl.querySelector("a").href = call.call_url;
     linkEl.hidden = false;
+    // A call placed by Call next: it may be the last one (the server decides what follows).
+    if (pauseForm) {
+      pauseForm.action = call.pause_next_url;
+      pauseForm.hidden = !(call.call_next && call.is_live);
+    }
     updateRow(call);
     busy = call.is_live;
     setCallButtons(busy);
