@@ -98,3 +98,50 @@ def test_a_call_outside_the_window_is_placed_only_with_a_reason(
     db.expire_all()
     event = db.scalar(select(CallEvent).where(CallEvent.kind == "call.window_overridden"))
     assert (event.call_id, event.detail["reason"]) == (placed.json()["id"], "she asked for tonight")
+
+
+def test_call_next_clears_two_overdue_closure_calls(line, db, make_user, make_candidate, api_token):
+    riley = make_user(name="Riley Recruiter")
+    jane = make_candidate(owner=riley, name="Jane Doe")
+    lou = make_candidate(owner=riley, name="Lou Smith")
+    token = api_token(riley)
+    not_selected_after_interview(line, token, jane)
+    not_selected_after_interview(line, token, lou)
+    # Both overdue, Jane's the longer.
+    db.execute(
+        OwedCall.__table__.update()
+        .where(OwedCall.candidate_id == jane.id)
+        .values(due_at=datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    db.execute(
+        OwedCall.__table__.update()
+        .where(OwedCall.candidate_id == lou.id)
+        .values(due_at=datetime(2026, 1, 2, tzinfo=UTC))
+    )
+    assert [i["overdue"] for i in owed(line, token)] == [True, True]
+
+    started = line.api("POST", "/api/v1/owed-calls/next", token)
+    assert started.status_code == 201, started.text
+    assert started.json()["candidate_id"] == jane.id
+    for person in (jane, lou):
+        leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
+        line.sim.answer(leg.sid)
+        line.sim.wait_for(sid=leg.sid, waiting_for_input="digits")
+        line.sim.press(leg.sid, "1")
+        their_leg = line.sim.wait_for(to=person.phone, waiting_for_input="answer")
+        line.sim.answer(their_leg.sid)
+        line.sim.wait_for(sid=leg.sid, waiting_for_input="bridge")
+        line.sim.clock.advance(90)
+        line.sim.hangup(their_leg.sid)
+        line.sim.wait_for(sid=leg.sid, waiting_for_input="digits")
+        line.sim.press(leg.sid, "5")  # not selected, told personally
+        line.sim.wait_for(sid=leg.sid, state="completed")
+
+    line.sim.delivered()  # every status callback in (the last one ends the run)
+    assert owed(line, token) == []
+    db.expire_all()
+    closed = db.scalars(select(OwedCall).order_by(OwedCall.id)).all()
+    assert [(i.candidate_id, i.closed_reason) for i in closed] == [
+        (jane.id, "told_personally"), (lou.id, "told_personally")]  # fmt: skip
+    stopped = db.scalars(select(CallEvent).where(CallEvent.kind == "call_next.stopped")).all()
+    assert [e.detail for e in stopped] == [{"reason": "queue done"}]
