@@ -267,3 +267,22 @@ def test_the_line_calls_no_candidate_back_outside_the_window(
     root = parse(response.data)
     assert root.find("Dial") is None
     assert spoken(root).startswith("It is 10 PM for Jane Doe, outside their calling hours.")
+
+
+def test_a_callback_outside_the_window_offers_call_back_anyway(
+    signed_in, session, jane, recruiter, at
+):
+    voicemail = Call(direction="inbound", flow="candidate", company_number=COMPANY_NUMBER,
+                     candidate_id=jane.id, candidate_number=jane.phone, status="completed",
+                     is_voicemail=True)  # fmt: skip
+    session.add(voicemail)
+    session.flush()
+    session.add(CallbackTask(voicemail_call_id=voicemail.id, candidate_id=jane.id,
+                             caller_number=jane.phone, recruiter_id=recruiter.id))  # fmt: skip
+    session.commit()
+
+    html = signed_in.get("/calls").get_data(as_text=True)
+    item = html[html.index('class="callback"') :]
+
+    assert "Call back anyway" in item
+    assert 'name="override_reason"' in item

@@ -397,6 +397,17 @@ def test_a_voicemail_is_owed_a_callback_due_the_next_business_day(
     assert item.due_at == owed.OwedPolicy.default().due_after(task.created_at, 1)
 
 
+def test_an_offer_answered_by_phone_heads_the_queue(db, session, recruiter, candidate, voicemail):
+    call = db.get(Call, voicemail.id)
+    call.flow = "decision"  # the candidate chose to answer their offer by phone
+
+    task = callback_work.ensure_callback_task(db, call)
+    db.commit()
+
+    [item] = items(session, candidate.id)
+    assert (item.reason, item.due_at) == ("callback", task.created_at)
+
+
 def test_a_callback_marked_done_closes_its_item(db, session, recruiter, candidate, voicemail):
     from models import User
 

@@ -34,6 +34,7 @@ from ivr.callflow.hours import BusinessHours
 from ivr.config import Settings
 from models import (
     Call,
+    CallbackReason,
     CallbackTask,
     CallEvent,
     Candidate,
@@ -400,12 +401,16 @@ def on_callback_created(
     session: Session, task: CallbackTask, call: Call, policy: OwedPolicy | None = None
 ) -> OwedCall:
     policy = policy or current_policy()
+    left = task.created_at or utcnow()
+    # A candidate answering their offer by phone is called back first: due at once, so it
+    # heads the queue. Any other voicemail by the end of the next business day.
+    offer = task.reason == CallbackReason.OFFER_ANSWER
     return open_item(
         session,
         OwedReason.CALLBACK,
         candidate=task.candidate,
         recruiter_id=task.recruiter_id,
-        due_at=policy.due_after(task.created_at or utcnow(), CALLBACK_DUE_BUSINESS_DAYS),
+        due_at=left if offer else policy.due_after(left, CALLBACK_DUE_BUSINESS_DAYS),
         actor=None,
         via="voicemail",
         call=call,
