@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import g, request
@@ -24,7 +25,7 @@ from models import OwedCall, Role
 from models.base import MAX_ID
 
 
-def owed_call_json(item: OwedCall, policy: OwedPolicy, at: Any) -> dict[str, Any]:
+def owed_call_json(item: OwedCall, policy: OwedPolicy, at: datetime) -> dict[str, Any]:
     return {
         "id": item.id,
         "candidate_id": item.candidate_id,

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import has_app_context
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow.events import already_recorded, record_change, record_event
 from ivr.callflow.hours import BusinessHours
 from ivr.config import Settings
+from ivr.permissions import can_call_candidate
 from models import (
     Call,
     CallbackReason,
@@ -50,6 +51,9 @@ from models import (
     utcnow,
 )
 from models.owed import NOTE_MAX
+
+if TYPE_CHECKING:  # window.py builds on outbound.py, which builds on this module
+    from ivr.callflow.window import CallingWindow
 
 # Stages that mean the candidate was interviewed (an offer comes after an interview).
 INTERVIEWED = (Stage.INTERVIEWING.value, Stage.OFFER.value)
@@ -608,14 +612,12 @@ def pause_call_next(session: Session, call: Call, actor: User) -> None:
 def next_owed_item(
     session: Session,
     recruiter: User,
-    window: Any = None,
+    window: CallingWindow | None = None,
     now: datetime | None = None,
     skip_candidate_id: int | None = None,
 ) -> OwedCall | None:
     """The first owed call (soonest due) that may be placed now: the recruiter's own
-    candidate, not do-not-call, inside their calling window (`window`: a CallingWindow)."""
-    from ivr.permissions import can_call_candidate
-
+    candidate, not do-not-call, inside their calling window."""
     for item in open_queue(session, recruiter.id):
         person = item.candidate
         if person is None or person.id == skip_candidate_id:

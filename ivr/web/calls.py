@@ -77,7 +77,7 @@ def calls_dashboard() -> ResponseReturnValue:
         for call in calls:
             if len(history[call.candidate_id or 0]) < HISTORY_ON_DASHBOARD:
                 history[call.candidate_id or 0].append(call)
-    from ivr.web.owed import queue_for
+    from ivr.web.owed import queue_for  # ivr.web.owed builds on this module
 
     return render_template(
         "dashboard.html",
