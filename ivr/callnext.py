@@ -57,5 +57,8 @@ def continue_call_next(session: Session, recruiter_id: int, after_call_id: int) 
         session.commit()
         return
     owed.mark_call_next(session, call, item, recruiter)
+    previous = session.get(Call, after_call_id)
+    assert previous is not None
+    record_event(session, previous, owed.CALL_NEXT_RANG, detail={"next_call_id": call.id})
     session.commit()
     log.info("call next: call %s after call %s", call.id, after_call_id)

@@ -229,3 +229,28 @@ def test_pausing_from_the_page(app, session, marked_call):
     assert response.status_code == 303
     assert again.status_code == 409
     assert session.scalar(select(CallEvent).where(CallEvent.kind == "call_next.paused"))
+
+
+@pytest.mark.expected_errors
+def test_the_live_panel_waits_for_the_next_call_then_hears_the_run_stopped(
+    app, twilio_post, marked_call
+):
+    client = app.test_client()
+    sign_in(client)
+    call = marked_call(status="in-progress")
+
+    live = client.get(f"/calls/{call.id}.json").json
+    status_completed(twilio_post, call)  # the next call is tried: this suite has no network
+    ended = client.get(f"/calls/{call.id}.json").json
+
+    assert (live["call_next"], live["is_live"], live["next_call_id"]) == (True, True, None)
+    assert (ended["is_live"], ended["call_next_pending"], ended["next_call_id"]) == (
+        False, False, None)  # fmt: skip
+
+
+def test_an_ended_call_next_call_is_pending_until_the_run_moves_on(db, marked_call):
+    call = db.get(Call, marked_call().id)
+
+    assert owed.next_state(db, call) == owed.NextState(True, True, None)
+    owed.pause_call_next(db, call, db.get(User, call.recruiter_id))
+    assert owed.next_state(db, call) == owed.NextState(True, False, None)

@@ -580,6 +580,7 @@ CALL_NEXT = "call_next.requested"
 CALL_NEXT_PAUSED = "call_next.paused"
 CALL_NEXT_CONTINUED = "call_next.continued"
 CALL_NEXT_STOPPED = "call_next.stopped"
+CALL_NEXT_RANG = "call_next.rang"  # on the finished call: the next call placed
 
 
 def _has_event(session: Session, call: Call, kind: str) -> bool:
@@ -644,3 +645,28 @@ def claim_continuation(session: Session, call: Call) -> bool:
         return False
     record_event(session, call, CALL_NEXT_CONTINUED, idempotency_key=key)
     return True
+
+
+@dataclass(frozen=True)
+class NextState:
+    """What a page following `call` should do once it ends: wait for the next call of the
+    run (pending), follow it (next_call_id), or stop."""
+
+    in_run: bool
+    pending: bool
+    next_call_id: int | None
+
+
+def next_state(session: Session, call: Call) -> NextState:
+    kinds = {CALL_NEXT, CALL_NEXT_PAUSED, CALL_NEXT_RANG, CALL_NEXT_STOPPED}
+    events = session.scalars(
+        select(CallEvent).where(CallEvent.call_id == call.id, CallEvent.kind.in_(kinds))
+    ).all()
+    seen = {event.kind: event for event in events}
+    if CALL_NEXT not in seen:
+        return NextState(False, False, None)
+    rang = seen.get(CALL_NEXT_RANG)
+    next_id = rang.detail.get("next_call_id") if rang is not None else None
+    ended = {CALL_NEXT_PAUSED, CALL_NEXT_RANG, CALL_NEXT_STOPPED} & set(seen)
+    pending = not ended and call.outcome_code_id is not None
+    return NextState(True, pending, next_id)

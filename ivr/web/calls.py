@@ -44,7 +44,11 @@ def live_json(call: Call) -> dict[str, object]:
     data["recruiter_name"] = call.recruiter.name if call.recruiter else None
     data["call_url"] = url_for("web.call_detail", call_id=call.id)
     data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
-    data["call_next"] = owed.in_call_next(get_session(), call)
+    # Call next: a page following this call waits for, then follows, the next one.
+    run = owed.next_state(get_session(), call)
+    data["call_next"] = run.in_run
+    data["call_next_pending"] = run.pending
+    data["next_call_id"] = run.next_call_id
     data["pause_next_url"] = url_for("web.pause_call_next", call_id=call.id)
     return data
 

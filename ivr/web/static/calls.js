@@ -83,9 +83,13 @@
       pauseForm.hidden = !(call.call_next && call.is_live);
     }
     updateRow(call);
-    busy = call.is_live;
+    // Call next: once this call ends the server rings the next one; wait for it, then follow.
+    const waitingForNext = !call.is_live && call.call_next_pending;
+    busy = call.is_live || waitingForNext;
     setCallButtons(busy);
-    if (!call.is_live) {
+    if (!call.is_live && call.next_call_id) {
+      follow(call.next_call_id);
+    } else if (!call.is_live && !waitingForNext) {
       stop();
       offerNote(call);
     }
