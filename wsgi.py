@@ -1,11 +1,13 @@
-"""Production entry point: logging first, then the app. Run with `gunicorn wsgi:app`."""
+"""Production entry point: logging first, then the app. Run with `gunicorn wsgi:app`.
+
+It refuses development defaults (the simulator, the dev secret key) unless IVR_DEV_MODE=1."""
 
 import logging
 import os
 import sys
 
 from ivr import create_app
-from ivr.config import ConfigError
+from ivr.config import ConfigError, load_settings, refuse_dev_defaults
 
 logging.basicConfig(
     level=os.environ.get("LOG_LEVEL", "INFO").upper(),
@@ -14,7 +16,9 @@ logging.basicConfig(
 )
 
 try:
-    app = create_app()
+    settings = load_settings()
+    refuse_dev_defaults(settings)
+    app = create_app(settings=settings)
 except ConfigError as exc:
     # One clear line, not a traceback: the operator needs the setting's name, nothing else.
     print(exc, file=sys.stderr)

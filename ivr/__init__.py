@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from ivr import db
-from ivr.config import Settings, load_settings
+from ivr import db, logs
+from ivr.config import UPLOAD_LIMIT_KEY, Settings, load_settings
 from models.base import MAX_ID
 from models.user import use_testing_password_method
 
@@ -18,6 +18,7 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     """Build the app from `env` (default: os.environ) or from ready-made settings."""
     settings = settings or load_settings(env)
     app = Flask(__name__, instance_relative_config=False)
+    logs.init_app(app)
     app.config.update(settings.to_flask())
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
@@ -33,15 +34,28 @@ def create_app(env: Mapping[str, str] | None = None, *, settings: Settings | Non
     db.init_app(app, settings.database_url, settings.database_timeout)
     use_testing_password_method(settings.testing)
 
-    from ivr import cli, errors, security, spool, telephony
+    from ivr import cli, errors, headers, ratelimit, security, spool, telephony
 
     spool.init_app(app, settings.spool_path)
     telephony.init_app(app, settings)
+    # Before the CSRF check reads the form: only the upload page takes a body past 1 MB.
+    app.before_request(_upload_limit)
     security.init_app(app)
+    ratelimit.init_app(app, settings)
     errors.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     _register_blueprints(app)
     return app
+
+
+# The pages that take a file upload (their own, larger size limit; see ivr.config).
+UPLOAD_ENDPOINTS = frozenset({"web.import_candidates"})
+
+
+def _upload_limit() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config[UPLOAD_LIMIT_KEY]
 
 
 class IdConverter(IntegerConverter):

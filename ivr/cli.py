@@ -221,6 +221,7 @@ DEMO_CANDIDATES = [
     ("Grace Hopper", "+15005550204", "screening"),
 ]
 DEMO_PASSWORD = "demo-password"
+DEMO_LINE_PIN = "2468"  # the demo recruiters' recruiter line PIN (README)
 
 
 @click.command("seed-demo")
@@ -235,6 +236,7 @@ def seed_demo() -> None:
         for order, (name, email, phone) in enumerate(DEMO_RECRUITERS, start=1):
             user = User(name=name, email=email, role=Role.RECRUITER, phone=phone, hunt_order=order)
             user.set_password(DEMO_PASSWORD)
+            user.set_pin(DEMO_LINE_PIN)
             recruiters.append(user)
             session.add(user)
         for name, email, role in (

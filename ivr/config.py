@@ -23,9 +23,12 @@ SIMULATOR_PHONE_NUMBER = "+15005550006"
 SIMULATOR_API_BASE_URL = "http://127.0.0.1:5050"
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The largest request body the app reads: a candidate CSV upload. Webhooks, forms and API
-# bodies are far smaller; anything bigger is refused (413) before it is read.
+# The largest request body the app reads: a candidate CSV upload (that page only). Webhooks,
+# forms and API bodies are far smaller: anything past MAX_REQUEST_BYTES is refused (413)
+# before it is read.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_REQUEST_BYTES = 1024 * 1024
+UPLOAD_LIMIT_KEY = "IVR_MAX_UPLOAD_BYTES"
 # Where the running app keeps its Settings; read them with settings().
 FLASK_KEY = "IVR_SETTINGS"
 
@@ -75,6 +78,8 @@ class Settings:
     # may be placed; outside it a recruiter may still call, giving a reason that is logged.
     calling_hours: str = "09:00-20:00"
     calling_days: str = "mon,tue,wed,thu,fri"
+    # Where sign-in rate-limit counters live: memory:// (one process) or redis://... (shared).
+    rate_limit_storage_uri: str = field(default="memory://", repr=False)
 
     def to_flask(self) -> dict[str, object]:
         return {
@@ -86,7 +91,8 @@ class Settings:
                 self.public_base_url and self.public_base_url.startswith("https://")
             ),
             FLASK_KEY: self,
-            "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+            "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+            UPLOAD_LIMIT_KEY: MAX_UPLOAD_BYTES,
         }
 
 
@@ -94,6 +100,29 @@ def settings() -> Settings:
     """The running app's settings: the one way code inside a request or an app context
     reads them."""
     return cast(Settings, current_app.config[FLASK_KEY])
+
+
+# The production entry (wsgi.py, the Docker image) starts only with explicit settings: a real
+# SECRET_KEY and a Twilio account. IVR_DEV_MODE=1 (bin/run sets it) allows the dev key and
+# the simulator.
+DEV_MODE_SETTING = "IVR_DEV_MODE"
+
+
+def refuse_dev_defaults(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError if these settings would run production on development defaults
+    (the simulator, the dev secret key), unless IVR_DEV_MODE opts in."""
+    env = os.environ if env is None else env
+    if _bool_setting(DEV_MODE_SETTING, env.get(DEV_MODE_SETTING, "").strip()):
+        return
+    opt_in = f"(or set {DEV_MODE_SETTING}=1 to run with development defaults)"
+    if not env.get("SECRET_KEY", "").strip() or settings.secret_key == DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY", f"must be set explicitly in production {opt_in}")
+    if settings.telephony != "twilio":
+        raise ConfigError(
+            "TELEPHONY",
+            "is the simulator: production needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+            f"TWILIO_PHONE_NUMBER and PUBLIC_BASE_URL {opt_in}",
+        )
 
 
 def default_database_url() -> str:
@@ -201,6 +230,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         calling_hours=_hours_setting("CALLING_HOURS", get("CALLING_HOURS") or "09:00-20:00"),
         calling_days=_days_setting("CALLING_DAYS", get("CALLING_DAYS") or "mon-fri"),
+        rate_limit_storage_uri=get("RATELIMIT_STORAGE_URI") or get("REDIS_URL") or "memory://",
     )
 
 

@@ -38,8 +38,8 @@ def make_engine(url: str, timeout: float | None = None) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        pool_timeout=timeout or 30,
         hide_parameters=True,
+        # SQLite's wait is its busy timeout: for the write lock every transaction takes.
         connect_args={"check_same_thread": False, "timeout": timeout or 30},
     )
 

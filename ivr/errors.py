@@ -40,6 +40,10 @@ PAGES: dict[int, tuple[str, str]] = {
         "It clashes with the current state of things, perhaps a change made at the same moment. "
         "Reload the page and try again.",
     ),
+    429: (
+        "Too many attempts",
+        "There have been too many tries in a short time. Wait a few minutes, then try again.",
+    ),
     500: (
         "Something went wrong on our side",
         "It has been logged and nothing you did caused it. Try again in a moment.",

@@ -22,6 +22,7 @@ from ivr.permissions import can_work_callback
 from ivr.telephony import TelephonyError, gateway
 from ivr.urls import webhook_url
 from models import Call, CallbackStatus, CallbackTask, Candidate, User
+from models.chain import lock_for_writing
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ def place_outbound_call(
 ) -> Call:
     """Ring the recruiter for this candidate, or raise CallRefused with a reason to show.
     Outside the candidate's calling window only with `override`, a reason, which is logged."""
+    # Checks and the new row under the write-order lock: of simultaneous clicks, the second
+    # one checks after the first one's commit and is refused with its reason (409).
+    lock_for_writing(session)
     candidate = flow.check_can_call(session, recruiter, session.get(Candidate, candidate_id))
     check = _window_check(recruiter, candidate.zone, candidate.name, override)
     call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
@@ -53,6 +57,7 @@ def place_callback_call(
 ) -> Call:
     """Ring the recruiter to call back whoever left this voicemail: their candidate, or the
     number of an unknown caller (a call with no candidate)."""
+    lock_for_writing(session)
     if not can_work_callback(recruiter, task):
         raise flow.CallRefused("this callback waits for another recruiter", 403)
     if task.status != CallbackStatus.OPEN:

@@ -22,6 +22,7 @@ from ivr.db import get_session
 from ivr.spool import is_replay
 from models import ApiToken, User
 from models.access import IP_MAX, USER_AGENT_MAX
+from models.base import MAX_ID
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,9 +39,16 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def _load_user(login_id: str) -> User | None:
+    """The user a session's login id ("<id>:<session version>") names, if it still holds:
+    a session from before a sign-out or a password change names an old version."""
+    user_id = login_id.partition(":")[0]
+    if not (user_id.isdigit() and len(user_id) <= 10 and int(user_id) <= MAX_ID):
+        return None
+    user = get_session().get(User, int(user_id))
+    if user is None or not user.is_active or not user.matches_login_id(login_id):
+        return None
+    return user
 
 
 def public_url() -> str:
@@ -123,9 +131,12 @@ def api_error(status: int, reason: str, **extra: Any) -> Response:
 def json_object(example: str) -> dict[str, Any]:
     """The request's JSON object, or a 400 saying what to send (an array, a string, no body or
     broken JSON are all refused the same way)."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than json can read: not a body anyone meant
+        body = None
     if not isinstance(body, dict):
-        abort(api_error(400, f"send a JSON object like {example}"))
+        abort(api_error(400, f"send a JSON object like {example}", field="body"))
     return body
 
 

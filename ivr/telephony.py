@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import requests
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ivr.config import Settings
+from ivr.urls import webhook_url
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class TelephonyGateway:
     def __init__(self, settings: Settings) -> None:
         self.from_number = settings.twilio_phone_number
         self._api_base = settings.twilio_api_base_url
+        self._public_base = settings.public_base_url
         self._auth = (settings.twilio_account_sid, settings.twilio_auth_token)
         self._client = Client(
             settings.twilio_account_sid,
@@ -61,6 +63,11 @@ class TelephonyGateway:
                 status_callback_method="POST",
                 status_callback_event=list(status_events),
                 timeout=ring_timeout,
+                # When our webhook fails, Twilio asks the fallback URL rather than hanging up
+                # with its own error message (FallbackUrl of Create a Call,
+                # https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+                fallback_url=self._fallback_url(),
+                fallback_method="POST",
             )
         except TwilioRestException as exc:
             log.warning("place_call refused: %s (code %s)", exc.msg, exc.code)
@@ -70,6 +77,13 @@ class TelephonyGateway:
             raise TelephonyError("the phone network could not be reached") from exc
         log.info("placed call call_sid=%s status=%s", call.sid, call.status)
         return PlacedCall(sid=call.sid or "", status=call.status or "queued")
+
+    def _fallback_url(self) -> str:
+        """Our /voice/fallback, absolute: also outside a request (a worker), on PUBLIC_BASE_URL."""
+        if has_request_context() or not self._public_base:
+            return webhook_url("voice.fallback")
+        path = current_app.url_map.bind("localhost").build("voice.fallback")
+        return self._public_base + path
 
     def hang_up(self, sid: str) -> None:
         try:

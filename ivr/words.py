@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow, OwedReason
+from models.phone import mask_phone
 
 if TYPE_CHECKING:
     from models import Call, CallbackTask
@@ -24,6 +25,8 @@ EVENT_TITLES: dict[str, str] = {
     "twilio.status": "Phone network status update",
     "twilio.dial_result": "Candidate leg ended",
     "twilio.candidate_status": "Candidate answered",
+    "twilio.candidate_machine": "Candidate's voicemail answered",
+    "twilio.candidate_human": "A person answered the candidate's phone",
     "twilio.incoming": "Incoming call",
     "screen.reprompt": "Recruiter asked again to press 1",
     "screen.accepted": "Recruiter pressed 1 to connect",
@@ -91,6 +94,7 @@ DISPOSITIONS: dict[str, str] = {
     Disposition.CANDIDATE_NO_ANSWER: "candidate did not answer",
     Disposition.CANDIDATE_BUSY: "candidate's line busy",
     Disposition.CANDIDATE_UNREACHABLE: "candidate unreachable",
+    Disposition.CANDIDATE_VOICEMAIL: "candidate's voicemail",
     Disposition.RECRUITER_NO_ANSWER: "recruiter did not answer",
     Disposition.RECRUITER_DECLINED: "recruiter declined",
     Disposition.RECRUITER_UNREACHABLE: "recruiter unreachable",
@@ -437,6 +441,7 @@ ENDINGS: dict[str, str] = {
     Disposition.CANDIDATE_NO_ANSWER: "{name} did not answer",
     Disposition.CANDIDATE_BUSY: "{name}'s line was busy",
     Disposition.CANDIDATE_UNREACHABLE: "{name} could not be reached",
+    Disposition.CANDIDATE_VOICEMAIL: "{name}'s voicemail answered",
     Disposition.RECRUITER_NO_ANSWER: "you did not answer your phone",
     Disposition.RECRUITER_DECLINED: "you declined the call",
     Disposition.RECRUITER_UNREACHABLE: "your phone could not be reached",
@@ -456,6 +461,7 @@ LIVE_STATE_CODES = (
     "screening",
     "ringing_candidate",
     "talking",
+    "voicemail",
     "keying_outcome",
     "outcome_saved",
     "ended",
@@ -472,9 +478,11 @@ def callee_name(call: Call) -> str:
 def call_heading(call: Call) -> str:
     """Whom the live call is with: "Call to Jane Doe", "Calling back an unknown caller"."""
     if call.direction == Direction.INBOUND:
-        return (
-            f"Call from {call.candidate.name}" if call.candidate else "Call from an unknown caller"
-        )
+        if call.candidate is not None:
+            return f"Call from {call.candidate.name}"
+        if call.candidate_number:
+            return f"Call from {mask_phone(call.candidate_number)}"
+        return "Call from an unknown caller"
     if call.candidate is not None:
         return f"Call to {call.candidate.name}"
     return "Calling back an unknown caller"
@@ -494,6 +502,8 @@ def live_state(call: Call) -> dict[str, str]:
     if call.direction == Direction.OUTBOUND and call.flow in ONE_CLICK_FLOWS:
         if call.answered_at is None and call.status != CallStatus.IN_PROGRESS:
             return {"code": "ringing_recruiter", "text": "Ringing your phone"}
+        if call.disposition == Disposition.CANDIDATE_VOICEMAIL:
+            return {"code": "voicemail", "text": f"{name}'s voicemail answered"}
         if call.child_status is None:
             if any(event.kind == "screen.accepted" for event in call.events):
                 return {"code": "ringing_candidate", "text": f"Ringing {name}"}
@@ -501,6 +511,9 @@ def live_state(call: Call) -> dict[str, str]:
         if call.child_status == CallStatus.IN_PROGRESS:
             return {"code": "talking", "text": f"Talking with {name}"}
         return {"code": "keying_outcome", "text": "Key in the outcome on your phone"}
+    if call.direction == Direction.INBOUND and call.child_sid:
+        # A recruiter took the inbound call (the whisper's leg is the child): they talk.
+        return {"code": "talking", "text": f"Talking with {name}"}
     if call.status == CallStatus.IN_PROGRESS:
         return {"code": "in_progress", "text": "Call in progress"}
     return {"code": "ringing", "text": "Ringing"}

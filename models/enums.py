@@ -61,6 +61,7 @@ class Disposition(StrEnum):
     CANDIDATE_NO_ANSWER = "candidate-no-answer"
     CANDIDATE_BUSY = "candidate-busy"
     CANDIDATE_UNREACHABLE = "candidate-unreachable"
+    CANDIDATE_VOICEMAIL = "candidate-voicemail"  # a machine answered the candidate's phone
     RECRUITER_NO_ANSWER = "recruiter-no-answer"
     RECRUITER_DECLINED = "recruiter-declined"
     RECRUITER_UNREACHABLE = "recruiter-unreachable"

@@ -23,6 +23,9 @@ PASSWORD_METHOD = SECURE_PASSWORD_METHOD
 # The recruiter line's PIN: keyed on a phone, so digits only; four at least, eight at most.
 PIN_MIN, PIN_MAX = 4, 8
 PIN_PATTERN = re.compile(rf"[0-9]{{{PIN_MIN},{PIN_MAX}}}")
+# A hash of nothing anyone knows, per method: a sign-in for an unknown email is checked
+# against it, so it costs what a known email's check costs (no user enumeration by timing).
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def use_testing_password_method(testing: bool) -> None:
@@ -53,6 +56,9 @@ class User(Base):
     # Where this person reads times; None: the team's business timezone.
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session's login id: bumped on sign-out and on a password change, so a
+    # session cookie issued before (say, copied from the browser) no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -85,10 +91,16 @@ class User(Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        if self.id is not None:  # a new user has no sessions to end
+            self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session signed in so far stops working (its login id no longer matches)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
-            return False
+            return check_no_password(password)
         return check_password_hash(self.password_hash, password)
 
     @property
@@ -115,7 +127,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps (Flask-Login's alternative token): the id and the session
+        version, so ending sessions is a matter of bumping the version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def matches_login_id(self, login_id: str) -> bool:
+        _, _, version = login_id.partition(":")
+        # A bare id is a session from before versions: it stands for version 0.
+        return (version or "0") == str(self.session_version or 0)
 
     @property
     def first_name(self) -> str:
@@ -125,6 +144,17 @@ class User(Base):
 def is_pin(value: str) -> bool:
     # fullmatch on ASCII digits: str.isdigit() would take "²" and other digits no phone keys.
     return PIN_PATTERN.fullmatch(value) is not None
+
+
+def check_no_password(password: str) -> bool:
+    """The work of a password check for a sign-in that has no user (or no password) to check
+    against; always False."""
+    dummy = _DUMMY_HASHES.get(PASSWORD_METHOD)
+    if dummy is None:
+        dummy = generate_password_hash(secrets.token_urlsafe(16), method=PASSWORD_METHOD)
+        _DUMMY_HASHES[PASSWORD_METHOD] = dummy
+    check_password_hash(dummy, password)
+    return False
 
 
 def hash_token(token: str) -> str:

@@ -268,3 +268,21 @@ def test_the_pages_stylesheet_and_script_are_served(web_app, cast):
         response = client.get(asset)
         response.close()
         assert response.status_code == 200, asset
+
+
+def test_an_auditors_read_of_a_calls_json_is_recorded(web_app, cast, session):
+    client = _signed_in(web_app, "ada@example.com")
+    call = cast["call"]
+
+    response = client.get(f"/calls/{call.id}.json")
+
+    assert response.status_code == 200
+    assert response.json["id"] == call.id
+    assert _records(session) == [("web.call.json", f"call:{call.id}", {})]
+
+
+def test_a_recruiters_own_call_json_is_not_recorded(web_app, cast, session):
+    client = _signed_in(web_app, "riley@example.com")
+
+    assert client.get(f"/calls/{cast['call'].id}.json").status_code == 200
+    assert _records(session) == []

@@ -77,6 +77,8 @@ def test_seed_demo_adds_users_and_candidates_once(app, session):
     assert first.exit_code == 0, first.output
     assert "already has users" in second.output
     assert len(session.scalars(select(User)).all()) == 4
+    riley = session.scalar(select(User).where(User.email == "riley@example.com"))
+    assert riley.check_pin("2468"), "the README's demo line PIN opens the demo recruiter line"
 
 
 def test_create_user_is_a_chained_user_created_event(app, session):

@@ -603,7 +603,7 @@ def test_an_upload_without_the_required_columns_says_why(web_app, session, riley
 
 
 def test_an_upload_over_the_size_limit_is_refused_with_the_limit(web_app, session, riley):
-    web_app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # the test client spools above 500 KB
+    web_app.config["IVR_MAX_UPLOAD_BYTES"] = 256 * 1024  # the test client spools above 500 KB
     client = web_app.test_client()
     sign_in(client, "riley@example.com")
     rows = b"".join(b"Person %d,(415) 555-%04d\n" % (n, n % 10000) for n in range(12_000))

@@ -189,11 +189,36 @@ def test_voicemail_becomes_one_callback_task_for_the_candidates_recruiter(
 
     assert "Thank you for your message" in spoken(parse(action.data))
     assert status.status_code == 200
+    assert the_call(session).recording_url == "http://127.0.0.1:9/RE333"
     tasks = session.scalars(select(CallbackTask)).all()
     assert len(tasks) == 1
     assert (tasks[0].candidate_id, tasks[0].recruiter_id) == (candidate.id, owner.id)
     call = the_call(session)
     assert (call.is_voicemail, call.recording_duration, call.disposition) == (True, 14, "voicemail")
+
+
+def test_a_voicemail_offers_no_playback_until_its_recording_is_completed(
+    twilio_post, session, candidate, owner
+):
+    incoming(twilio_post, "+15005550201", sid="CA" + "9" * 32)
+    voicemail = the_call(session, "CA" + "9" * 32)
+    recording = {"CallSid": voicemail.parent_sid, "RecordingSid": "RE" + "4" * 32,
+                 "RecordingUrl": "http://127.0.0.1:9/RE444", "RecordingDuration": "9"}  # fmt: skip
+    twilio_post(f"/voice/inbound/{voicemail.id}/voicemail", recording)
+    call, _ = dial_in(twilio_post, session, owner)
+
+    before = parse(twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                               {"CallSid": CALL_SID, "Digits": "*"}).data)  # fmt: skip
+    twilio_post(f"/voice/inbound/{voicemail.id}/recording",
+                {**recording, "RecordingStatus": "completed"})  # fmt: skip
+    after = parse(twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                              {"CallSid": CALL_SID, "Digits": "*"}).data)  # fmt: skip
+
+    # The callback is waiting at once; its message is played once the recording is ready.
+    assert "You have one callback waiting: Jane Doe, just now." in spoken(before)
+    assert before.find("Play") is None
+    assert after.find("Play").text == "http://127.0.0.1:9/RE444"
+    assert len(session.scalars(select(CallbackTask)).all()) == 1
 
 
 def test_unknown_caller_hears_a_menu_and_is_logged_without_a_candidate(twilio_post, session):
@@ -299,7 +324,48 @@ def test_a_valid_code_bridges_the_recruiter_to_the_candidate_with_the_outcome_me
     dial = root.find("Dial")
     assert (dial.get("callerId"), dial.find("Number").text) == (COMPANY_NUMBER, candidate.phone)
     assert url_path(dial.get("action")) == f"/voice/outbound/{call.id}/dial-result"
+    # Answering machine detection on the candidate's leg, as for a one-click call.
+    number = dial.find("Number")
+    assert number.get("machineDetection") == "Enable"
+    assert url_path(number.get("url")) == f"/voice/outbound/{call.id}/candidate-answered"
     assert the_call(session).candidate_id == candidate.id
+
+
+def dial_in_result(twilio_post, session, owner, call_status: str, dial_status: str):  # type: ignore[no-untyped-def]
+    call, _ = dial_in(twilio_post, session, owner)
+    twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",
+                {"CallSid": CALL_SID, "Digits": "123456"})  # fmt: skip
+    twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        {"CallSid": CALL_SID, "CallStatus": call_status, "DialCallStatus": dial_status,
+         "DialCallSid": CHILD_SID, "DialCallDuration": "30"},
+    )  # fmt: skip
+    return the_call(session)
+
+
+def test_a_dial_in_recruiter_who_hangs_up_during_the_bridge_is_rung_back_for_the_outcome(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "completed", "completed")
+
+    assert call.disposition == "connected"
+    assert kinds(session, call).count("outcome.call_requested") == 1
+
+
+def test_a_dial_in_recruiter_still_on_the_line_hears_the_menu_and_is_not_rung_back(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "in-progress", "completed")
+
+    assert "outcome.call_requested" not in kinds(session, call)
+
+
+def test_a_dial_in_recruiter_who_hangs_up_while_the_candidate_rings_is_not_rung_back(
+    twilio_post, session, owner, candidate
+):
+    call = dial_in_result(twilio_post, session, owner, "completed", "no-answer")
+
+    assert "outcome.call_requested" not in kinds(session, call)
 
 
 @pytest.mark.parametrize(
@@ -335,9 +401,11 @@ def test_star_lists_waiting_callbacks_and_1_calls_the_first_back(
 ):
     incoming(twilio_post, "+15005550201", sid="CA" + "9" * 32)
     voicemail = the_call(session, "CA" + "9" * 32)
-    twilio_post(f"/voice/inbound/{voicemail.id}/voicemail",
-                {"CallSid": voicemail.parent_sid, "RecordingSid": "RE" + "4" * 32,
-                 "RecordingUrl": "http://127.0.0.1:9/RE444", "RecordingDuration": "9"})  # fmt: skip
+    recording = {"CallSid": voicemail.parent_sid, "RecordingSid": "RE" + "4" * 32,
+                 "RecordingUrl": "http://127.0.0.1:9/RE444", "RecordingDuration": "9"}  # fmt: skip
+    twilio_post(f"/voice/inbound/{voicemail.id}/voicemail", recording)
+    twilio_post(f"/voice/inbound/{voicemail.id}/recording",
+                {**recording, "RecordingStatus": "completed"})  # fmt: skip
     call, _ = dial_in(twilio_post, session, owner)
 
     menu = twilio_post(f"/voice/dial-in/{call.id}/code?attempt=1",

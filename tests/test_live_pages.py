@@ -572,3 +572,27 @@ def test_an_unknown_callers_callback_has_a_call_back_button(app, riley, voicemai
 
     assert f'action="/callbacks/{task.id}/call"' in page
     assert f"Unknown caller {STRANGER}" in visible_text(page)
+
+
+def test_a_callbacks_message_is_playable_only_once_its_recording_is_completed(
+    app, session, twilio_post, riley, jane
+):
+    sid = "CA" + "7" * 32
+    twilio_post("/voice/incoming", {"CallSid": sid, "From": jane.phone, "To": COMPANY_NUMBER,
+                                    "CallStatus": "ringing", "Direction": "inbound"})  # fmt: skip
+    call = session.scalar(select(Call).where(Call.parent_sid == sid))
+    recording = {"CallSid": sid, "RecordingSid": "RE" + "7" * 32,
+                 "RecordingUrl": "http://127.0.0.1:9/RE777", "RecordingDuration": "11"}  # fmt: skip
+    twilio_post(f"/voice/inbound/{call.id}/voicemail", recording)
+    client = signed_in(app, riley)
+
+    waiting = client.get("/callbacks.json").json["callbacks"]
+    twilio_post(f"/voice/inbound/{call.id}/recording",
+                {**recording, "RecordingStatus": "completed"})  # fmt: skip
+    ready = client.get("/callbacks.json").json["callbacks"]
+
+    assert len(waiting) == 1
+    assert "11 s" in waiting[0]["html"]
+    assert "<audio" not in waiting[0]["html"]
+    assert "<audio" in ready[0]["html"]
+    assert client.get(f"/calls/{call.id}.json").json["recording_url"] == "http://127.0.0.1:9/RE777"

@@ -67,11 +67,28 @@ def test_answer_asks_the_recruiter_to_press_1_before_connecting(twilio_post, cal
     assert url_query(root.find("Redirect").text) == {"attempt": "2"}
 
 
-def test_answer_on_the_last_attempt_says_goodbye_instead_of_retrying(twilio_post, call):
+def test_answer_on_the_last_attempt_goes_to_the_screen_handler_without_a_key(twilio_post, call):
     response = twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
 
     root = parse(response.data)
-    assert verbs(root) == ["Gather", "Say", "Hangup"]
+    assert verbs(root) == ["Gather", "Redirect"]
+    redirect = root.find("Redirect").text
+    assert url_path(redirect) == f"/voice/outbound/{call.id}/screen"
+    assert url_query(redirect) == {"attempt": "2"}
+
+
+def test_no_key_at_the_last_screening_prompt_is_logged_as_not_accepted(twilio_post, session, call):
+    twilio_post(f"/voice/outbound/{call.id}/answer?attempt=2", leg())
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=2", leg())
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Hangup"]
+    assert spoken(root) == "No key was pressed, so the call was not connected. Goodbye."
+    # The recruiter's leg then ends: the status callback must not call it a hang-up.
+    twilio_post(f"/voice/outbound/{call.id}/status", leg(CallStatus="completed"))
+    session.refresh(call)
+    assert call.disposition == "recruiter-did-not-accept"
+    assert call.active_recruiter_id is None
 
 
 def test_pressing_1_dials_the_candidate_from_the_company_number(twilio_post, session, call):
@@ -144,6 +161,21 @@ def test_dial_result_is_logged_and_leads_to_the_outcome_menu(
     session.refresh(call)
     assert (call.child_sid, call.child_status, call.talk_duration) == (CHILD_SID, dial_status, 42)
     assert call.disposition == disposition
+
+
+@pytest.mark.parametrize("dial_status", ["no-answer", "canceled"])
+def test_a_recruiter_hanging_up_while_the_candidate_rings_is_not_a_candidate_no_answer(
+    twilio_post, session, call, dial_status
+):
+    # The recruiter's own leg is gone (CallStatus=completed) when the dial's action comes.
+    twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(CallStatus="completed", DialCallStatus=dial_status, DialCallSid=CHILD_SID),
+    )
+
+    session.refresh(call)
+    assert call.disposition == "recruiter-hung-up-while-ringing"
+    assert call.talk_duration is None
 
 
 def test_a_replayed_dial_result_is_answered_again_but_logged_once(twilio_post, session, call):
@@ -355,3 +387,142 @@ def test_a_call_back_is_not_connected_once_the_number_is_marked_do_not_call(
     assert parse(connected.data).find("Dial") is not None
     assert parse(refused.data).find("Dial") is None
     assert events(session, second) == ["screen.rejected"]
+
+
+# Answering machine detection on the candidate's leg -------------------------------------------
+
+SECOND_CHILD_SID = "CA" + "d" * 32
+
+
+def candidate_leg(sid: str = CHILD_SID, **params: str) -> dict[str, str]:
+    return {"CallSid": sid, "ParentCallSid": PARENT_SID, "Direction": "outbound-dial",
+            "CallStatus": "in-progress", **params}  # fmt: skip
+
+
+def test_pressing_1_asks_for_machine_detection_on_the_candidates_leg(twilio_post, call):
+    response = twilio_post(f"/voice/outbound/{call.id}/screen?attempt=1", leg(Digits="1"))
+
+    number = parse(response.data).find("Dial/Number")
+    assert number.get("machineDetection") == "Enable"
+    assert url_path(number.get("url")) == f"/voice/outbound/{call.id}/candidate-answered"
+
+
+def test_a_person_answering_is_bridged_and_logged(twilio_post, session, call):
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered", candidate_leg(AnsweredBy="human")
+    )
+
+    assert verbs(parse(response.data)) == []
+    session.refresh(call)
+    assert call.disposition is None
+    assert events(session, call) == ["twilio.candidate_human"]
+
+
+@pytest.mark.parametrize("answered_by", ["machine_start", "machine_end_beep", "fax"])
+def test_a_machine_answering_hangs_up_its_leg_and_makes_the_call_voicemail(
+    twilio_post, session, call, answered_by
+):
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered", candidate_leg(AnsweredBy=answered_by)
+    )
+
+    assert verbs(parse(response.data)) == ["Hangup"]
+    session.refresh(call)
+    assert call.disposition == "candidate-voicemail"
+    assert events(session, call) == ["twilio.candidate_machine"]
+
+
+def reach_voicemail(twilio_post, call, dial_status: str = "no-answer"):  # type: ignore[no-untyped-def]
+    twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered", candidate_leg(AnsweredBy="machine_start")
+    )
+    return twilio_post(
+        f"/voice/outbound/{call.id}/dial-result",
+        leg(DialCallStatus=dial_status, DialCallSid=CHILD_SID, DialCallDuration="3"),
+    )
+
+
+def test_after_a_machine_the_recruiter_hears_it_was_voicemail_and_it_rings_again(
+    twilio_post, session, call
+):
+    response = reach_voicemail(twilio_post, call)
+
+    root = parse(response.data)
+    assert verbs(root) == ["Say", "Dial"]
+    assert spoken(root) == (
+        "You reached Jane's voicemail. "
+        "Speak after the tone to leave a personal message, or hang up."
+    )
+    dial = root.find("Dial")
+    assert url_path(dial.get("action")) == f"/voice/outbound/{call.id}/dial-result"
+    assert url_query(dial.get("action")) == {"attempt": "2"}
+    number = dial.find("Number")
+    assert number.text == "+15005550201"
+    assert url_query(number.get("url")) == {"attempt": "2"}
+    session.refresh(call)
+    assert (call.disposition, call.talk_duration) == ("candidate-voicemail", None)
+
+
+def test_a_machine_answering_the_second_ring_is_bridged_for_the_message(twilio_post, session, call):
+    reach_voicemail(twilio_post, call)
+
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered?attempt=2",
+        candidate_leg(SECOND_CHILD_SID, AnsweredBy="machine_start"),
+    )
+
+    assert verbs(parse(response.data)) == []
+
+
+def test_a_message_left_on_voicemail_counts_no_talk_time(twilio_post, session, call):
+    reach_voicemail(twilio_post, call, dial_status="completed")
+    twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered?attempt=2",
+        candidate_leg(SECOND_CHILD_SID, AnsweredBy="machine_start"),
+    )
+
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/dial-result?attempt=2",
+        leg(DialCallStatus="completed", DialCallSid=SECOND_CHILD_SID, DialCallDuration="40"),
+    )
+
+    assert "Please key in the outcome" in spoken(parse(response.data).find("Gather"))
+    session.refresh(call)
+    assert (call.disposition, call.talk_duration) == ("candidate-voicemail", None)
+
+
+def test_a_person_answering_the_second_ring_is_a_connected_call(twilio_post, session, call):
+    reach_voicemail(twilio_post, call)
+    twilio_post(
+        f"/voice/outbound/{call.id}/candidate-answered?attempt=2",
+        candidate_leg(SECOND_CHILD_SID, AnsweredBy="human"),
+    )
+
+    twilio_post(
+        f"/voice/outbound/{call.id}/dial-result?attempt=2",
+        leg(DialCallStatus="completed", DialCallSid=SECOND_CHILD_SID, DialCallDuration="40"),
+    )
+
+    session.refresh(call)
+    assert (call.disposition, call.talk_duration) == ("connected", 40)
+
+
+def test_a_call_back_reaching_voicemail_leaves_the_callback_open(twilio_post, session, call_back):
+    call, task = call_back
+
+    reach_voicemail(twilio_post, call, dial_status="completed")
+
+    session.refresh(task)
+    assert task.status == "open"
+
+
+def test_a_candidate_named_with_characters_xml_forbids_can_be_called(
+    twilio_post, session, call, candidate
+):
+    candidate.name = "Jane\x0bDoe\x1f"  # (PostgreSQL cannot store NUL in text at all)
+    session.commit()
+
+    response = twilio_post(f"/voice/outbound/{call.id}/answer", leg())
+
+    root = parse(response.data)  # a document Twilio can read
+    assert spoken(root.find("Gather")) == "Calling JaneDoe. Press 1 to connect, or hang up."

@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.calls_dashboard": ("GET", ("recruiter",)),
     "web.call_candidate": ("POST", ("recruiter",)),
     "web.call_status": ("GET", READERS),
+    "web.live_call": ("GET", ("recruiter",)),
     "web.call_detail": ("GET", READERS),
     "web.call_recording": ("GET", READERS),
     "web.attach_call": ("POST", ("recruiter",)),

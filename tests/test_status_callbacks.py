@@ -124,3 +124,17 @@ def test_a_status_callback_for_an_unknown_call_is_answered_quietly(twilio_post):
     response = twilio_post("/voice/outbound/424242/status", status(0, "initiated"))
 
     assert response.status_code == 200
+
+
+def test_a_huge_or_garbled_field_is_stored_bounded_and_clean(twilio_post, session, call):
+    from ivr.callflow.events import MAX_VALUE_LENGTH
+
+    response = twilio_post(
+        f"/voice/outbound/{call.id}/status",
+        status(0, "initiated", CallerName="x" * 400_000, StirVerstat="TN-Validation\x00-Passed-A"),
+    )
+
+    assert response.status_code == 200
+    payload = session.scalars(select(CallEvent.payload).where(CallEvent.call_id == call.id)).one()
+    assert len(payload["CallerName"]) == MAX_VALUE_LENGTH
+    assert payload["StirVerstat"] == "TN-Validation-Passed-A"

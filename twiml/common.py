@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
+# What XML 1.0 does not allow anywhere in a document (https://www.w3.org/TR/xml/#charsets):
+# C0 controls other than tab, LF and CR (a vertical tab, NUL...), lone surrogates, U+FFFE/FFFF.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML forbids: a name typed with a vertical tab is still
+    said, and the TwiML stays a document Twilio can read."""
+    return XML_ILLEGAL.sub("", text)
 
 
 def say(response: TwiML, text: str) -> None:
     """`text` in the one voice every caller hears, into a response or a verb (a Gather)."""
-    response.say(text, **VOICE)
+    response.say(xml_safe(text), **VOICE)
 
 
 def apology() -> VoiceResponse:

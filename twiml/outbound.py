@@ -11,6 +11,12 @@ from twiml.common import ask, goodbye, say
 SCREEN_TIMEOUT = 8
 OUTCOME_TIMEOUT = 10
 CANDIDATE_RING_TIMEOUT = 25
+# Answering machine detection on the candidate's <Number>: "Enable" returns AnsweredBy as soon
+# as Twilio knows who answered, and with synchronous detection the <Number url> request (run
+# on the candidate's leg before the bridge) carries it. Attributes: machineDetection, url,
+# method (https://www.twilio.com/docs/voice/twiml/number); AnsweredBy values and the modes:
+# https://www.twilio.com/docs/voice/answering-machine-detection.
+MACHINE_DETECTION = "Enable"
 
 DIAL_ENDINGS = {
     "completed": "The call has ended.",
@@ -28,16 +34,21 @@ def screening_prompt(
     candidate_name: str | None, action_url: str, retry_url: str | None
 ) -> VoiceResponse:
     """Make the recruiter press 1, so their own voicemail is never bridged to a candidate.
-    No name: the call returns an unknown caller's voicemail."""
+    No name: the call returns an unknown caller's voicemail. Without retry_url (the last
+    prompt) no key at all goes on to action_url too, so that it is logged as such."""
     calling = f"Calling {candidate_name}." if candidate_name else CALLING_BACK_UNKNOWN
     return ask(
         f"{calling} Press 1 to connect, or hang up.",
         action_url,
         SCREEN_TIMEOUT,
-        then=retry_url,
-        give_up="No key was pressed, so the call was not connected. Goodbye.",
+        then=retry_url or action_url,
         num_digits=1,
     )
+
+
+def no_key_pressed() -> VoiceResponse:
+    """The last screening prompt went by without a key."""
+    return goodbye("No key was pressed, so the call was not connected.")
 
 
 def connect_candidate(
@@ -47,11 +58,17 @@ def connect_candidate(
     ring_timeout: int = CANDIDATE_RING_TIMEOUT,
     announce: str = "Connecting.",
     answered_url: str | None = None,
+    machine_url: str | None = None,
+    response: VoiceResponse | None = None,
 ) -> VoiceResponse:
     """Dial the candidate from the company number; the recruiter's own number never shows.
-    With answered_url, the candidate's leg reports the moment it answers there."""
-    response = VoiceResponse()
-    say(response, announce)
+    With answered_url, the candidate's leg reports the moment it answers there; with
+    machine_url, answering machine detection runs on it and machine_url is told who answered
+    (human or machine) before the two are bridged."""
+    if response is None:
+        response = VoiceResponse()
+    if announce:
+        say(response, announce)
     dial = Dial(
         caller_id=caller_id,
         answer_on_bridge=True,
@@ -59,16 +76,50 @@ def connect_candidate(
         action=action_url,
         method="POST",
     )
+    number: dict[str, str] = {}
     if answered_url:
-        dial.number(
-            candidate_number,
+        number.update(
             status_callback=answered_url,
             status_callback_event="answered",
             status_callback_method="POST",
         )
-    else:
-        dial.number(candidate_number)
+    if machine_url:
+        number.update(machine_detection=MACHINE_DETECTION, url=machine_url, method="POST")
+    dial.number(candidate_number, **number)
     response.append(dial)
+    return response
+
+
+def voicemail_reached(
+    candidate_first_name: str | None,
+    candidate_number: str,
+    caller_id: str,
+    action_url: str,
+    machine_url: str,
+) -> VoiceResponse:
+    """A machine answered the candidate's phone: tell the recruiter, then ring the voicemail
+    again so they may leave a personal message after its tone (or hang up)."""
+    response = VoiceResponse()
+    name = candidate_first_name or "the caller"
+    say(
+        response,
+        f"You reached {name}'s voicemail. "
+        "Speak after the tone to leave a personal message, or hang up.",
+    )
+    return connect_candidate(
+        candidate_number,
+        caller_id=caller_id,
+        action_url=action_url,
+        announce="",
+        machine_url=machine_url,
+        response=response,
+    )
+
+
+def end_candidate_leg() -> VoiceResponse:
+    """Run on the candidate's leg before the bridge: hang it up, the two are never bridged."""
+    response = VoiceResponse()
+    response.hangup()
     return response
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ivr.api import bp
 from ivr.db import get_session
-from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
+from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE, whole_number
 from ivr.security import api_auth, api_error
 from ivr.serialize import iso
 from models import AccessRecord, Role
@@ -22,9 +22,9 @@ MAX_LIMIT = MAX_PAGE_SIZE
 @api_auth(Role.ADMIN)
 def list_access_records() -> ResponseReturnValue:
     before, limit = request.args.get("before", ""), request.args.get("limit", str(PAGE_SIZE))
-    if before and not (before.isdigit() and len(before) <= 10 and 1 <= int(before) <= MAX_ID):
+    if before and whole_number(before, 1, MAX_ID) is None:
         return api_error(400, "before must be the id of an access record", field="before")
-    if not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):
+    if whole_number(limit, 1, MAX_LIMIT) is None:
         return api_error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
     stmt = select(AccessRecord).options(selectinload(AccessRecord.user))
     if before:

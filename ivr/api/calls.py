@@ -30,7 +30,7 @@ def create_call() -> ResponseReturnValue:
     # Outside the candidate's calling window a call needs a reason: {"override_reason": "..."}.
     candidate_id = body.get("candidate_id")
     if isinstance(candidate_id, bool) or not isinstance(candidate_id, int) or candidate_id < 1:
-        return api_error(400, "candidate_id must be a positive integer")
+        return api_error(400, "candidate_id must be a positive integer", field="candidate_id")
     if candidate_id > MAX_ID:
         return api_error(404, "no such candidate")
     try:

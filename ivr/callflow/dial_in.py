@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_event, record_webhook, webhook_payload
-from ivr.callflow.presence import is_busy
+from ivr.callflow.presence import take_line
 from ivr.callflow.window import CallingWindow
 from ivr.permissions import owns_candidate
 from models import Call, CallbackStatus, CallbackTask, CallEvent, Candidate, User
@@ -115,8 +115,7 @@ Step = AskForPin | AskForCode | Connect | HangUp | CallbacksMenu
 
 def claim_line(session: Session, call: Call, recruiter: User) -> None:
     """The dial-in holds the recruiter's one live call, unless another call holds it already."""
-    if not is_busy(session, recruiter):
-        call.active_recruiter_id = recruiter.id
+    take_line(session, call, recruiter)
 
 
 def open_line(session: Session, call: Call, form: Mapping[str, str]) -> AskForPin | HangUp:

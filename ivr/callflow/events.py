@@ -3,6 +3,7 @@ the system's own settings (users, outcome codes)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,6 +104,63 @@ def already_recorded(session: Session, idempotency_key: str) -> bool:
     )
 
 
+# What one webhook may bring, bounded at the edge (after the signature is checked): Twilio
+# sends a few dozen short fields (https://www.twilio.com/docs/usage/webhooks/voice-webhooks).
+MAX_FIELDS = 100
+MAX_KEY_LENGTH = 64
+MAX_VALUE_LENGTH = 1000
+SID_LENGTH = 34  # two letters and 32 hex digits, as calls.parent_sid holds them
+# Fields the code reads into a column or a number, cut to what that holds.
+FIELD_LENGTHS = {
+    "AccountSid": SID_LENGTH,
+    "CallSid": SID_LENGTH,
+    "ParentCallSid": SID_LENGTH,
+    "DialCallSid": SID_LENGTH,
+    "RecordingSid": SID_LENGTH,
+    "CallStatus": 20,
+    "DialCallStatus": 20,
+    "RecordingStatus": 20,
+    "AnsweredBy": 40,
+    "Direction": 20,
+    "Digits": 40,
+    "From": 64,
+    "To": 64,
+    "Caller": 64,
+    "Called": 64,
+    "CallDuration": 10,
+    "DialCallDuration": 10,
+    "RecordingDuration": 10,
+    "SequenceNumber": 10,
+    "ErrorCode": 10,
+    "Timestamp": 64,
+    "StirVerstat": 40,
+}
+# Whole numbers Twilio sends (seconds, a counter): plain ASCII digits that fit a column, or
+# the field is dropped here ("²".isdigit() is true, and int() refuses it).
+NUMBER_FIELDS = frozenset(
+    {"CallDuration", "DialCallDuration", "RecordingDuration", "SequenceNumber"}
+)
+MAX_NUMBER_DIGITS = 9
+# Characters no column, JSON document or TwiML answer may carry: NUL (PostgreSQL refuses it
+# in text and JSON) and the other C0 controls XML forbids, lone surrogates, U+FFFE/FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def webhook_payload(form: Mapping[str, str]) -> dict[str, str]:
-    """What Twilio sent, as a plain dict (a MultiDict keeps only first values anyway)."""
-    return {key: form[key] for key in form}
+    """What Twilio sent, as a plain dict (a MultiDict keeps only first values anyway), each
+    field cleaned of characters nothing downstream can hold and cut to its bound: a forged or
+    garbled field can neither break a write nor grow a row without limit."""
+    payload: dict[str, str] = {}
+    for key in form:
+        if len(payload) >= MAX_FIELDS:
+            break
+        name = _FORBIDDEN.sub("", key)[:MAX_KEY_LENGTH]
+        value = _FORBIDDEN.sub("", form[key])
+        if name in NUMBER_FIELDS and not _whole_number(value):
+            continue
+        payload[name] = value[: FIELD_LENGTHS.get(name, MAX_VALUE_LENGTH)]
+    return payload
+
+
+def _whole_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= MAX_NUMBER_DIGITS

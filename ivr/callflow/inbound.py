@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from ivr.callflow.callbacks import assignee, close_callbacks, ensure_callback_ta
 from ivr.callflow.events import already_recorded, record_event, record_webhook
 from ivr.callflow.hours import BusinessHours
 from ivr.callflow.outcome_call import request_outcome_call
+from ivr.callflow.presence import busy_recruiter_ids, release_line, take_line
 from models import (
     Call,
     CallStatus,
@@ -243,16 +244,18 @@ def route_choice(
 # The hunt ------------------------------------------------------------------------------------
 
 
-def hunt_order(preferred: Sequence[User | None], team: Iterable[User]) -> list[User]:
+def hunt_order(
+    preferred: Sequence[User | None], team: Iterable[User], busy: Collection[int] = ()
+) -> list[User]:
     """Who to ring, in order: the preferred recruiters, then the team, each once, skipping
-    anyone inactive, unavailable or without a phone."""
+    anyone inactive, unavailable, without a phone or busy on another call."""
     seen: set[int] = set()
     ordered: list[User] = []
     for user in [*preferred, *team]:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        if user.is_active and user.is_available and user.phone:
+        if user.is_active and user.is_available and user.phone and user.id not in busy:
             ordered.append(user)
     return ordered
 
@@ -269,7 +272,7 @@ def hunt_list(session: Session, call: Call) -> list[User]:
         .where(User.role == Role.RECRUITER, User.hunt_order.is_not(None))
         .order_by(User.hunt_order, User.id)
     )
-    return hunt_order(preferred, team)
+    return hunt_order(preferred, team, busy_recruiter_ids(session, besides=call))
 
 
 def ring_next(
@@ -298,6 +301,7 @@ def after_hunt_leg(
     if record_hunt_result(session, call, form, index, recruiter_id):
         close_callbacks(session, call)
         owed.on_reached(session, call)
+        release_line(call)  # the bridge has ended: the recruiter is free again
         return Bridged(ring_back=request_outcome_call(session, call))
     if form.get("CallStatus") == CallStatus.COMPLETED or call.ended_at is not None:
         return CallerGone()
@@ -356,6 +360,8 @@ def accept_whisper(session: Session, call: Call, form: Mapping[str, str], recrui
         call.recruiter_id = recruiter.id
         call.recruiter_number = recruiter.phone
         call.child_sid = form.get("CallSid") or None
+        # On this call now: busy for the hunt and for one-click calls until it ends.
+        take_line(session, call, recruiter)
     return accepted
 
 
@@ -369,7 +375,7 @@ def record_voicemail(session: Session, call: Call, form: Mapping[str, str]) -> N
     key = f"voicemail:{form.get('CallSid', '')}:{form.get('RecordingSid', '')}"
     if already_recorded(session, key):
         return
-    _store_recording(call, form)
+    _store_recording(call, form, playable=False)
     record_webhook(session, call, "voicemail.recorded", form,
                    detail={"recording_sid": form.get("RecordingSid"),
                            "digits": form.get("Digits", "")},
@@ -384,7 +390,7 @@ def record_recording_status(session: Session, call: Call, form: Mapping[str, str
         return
     completed = form.get("RecordingStatus") == "completed"
     if completed:
-        _store_recording(call, form)
+        _store_recording(call, form, playable=True)
     record_webhook(session, call, "recording.status", form,
                    detail={"status": form.get("RecordingStatus"),
                            "recording_sid": form.get("RecordingSid")},
@@ -393,9 +399,15 @@ def record_recording_status(session: Session, call: Call, form: Mapping[str, str
         ensure_callback_task(session, call)
 
 
-def _store_recording(call: Call, form: Mapping[str, str]) -> None:
+def _store_recording(call: Call, form: Mapping[str, str], *, playable: bool) -> None:
+    """What is known of the recording. Its URL (and with it every offer to play it: the
+    callbacks list, the recruiter line's menu) only once the recording status callback says
+    completed: Twilio sends that callback after it has finished processing the recording
+    into a file (https://www.twilio.com/docs/usage/webhooks/voice-webhooks), while the
+    <Record> action may come before (https://www.twilio.com/docs/voice/twiml/record)."""
     call.recording_sid = form.get("RecordingSid") or call.recording_sid
-    call.recording_url = form.get("RecordingUrl") or call.recording_url
+    if playable:
+        call.recording_url = form.get("RecordingUrl") or call.recording_url
     duration = form.get("RecordingDuration", "")
     if duration.isdigit():
         call.recording_duration = int(duration)

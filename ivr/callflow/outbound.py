@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow import owed
 from ivr.callflow.callbacks import close_callbacks
 from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
+from ivr.callflow.outcome_call import request_outcome_call
 from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
 from ivr.permissions import can_correct_outcome, owns_candidate, places_calls
@@ -43,6 +44,13 @@ DIAL_DISPOSITIONS = {
     "failed": Disposition.CANDIDATE_UNREACHABLE,
     "canceled": Disposition.RECRUITER_HUNG_UP_WHILE_RINGING,
 }
+# AnsweredBy of answering machine detection: human, machine_start, machine_end_beep,
+# machine_end_silence, machine_end_other, fax or unknown
+# (https://www.twilio.com/docs/voice/answering-machine-detection). "unknown" is bridged: the
+# recruiter hears for themselves.
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
 
 
 @dataclass(frozen=True)
@@ -225,29 +233,93 @@ def _record_key(
     record_webhook(session, call, kind, form, detail=detail, actor=actor)
 
 
+def record_answered_by(session: Session, call: Call, form: Mapping[str, str], attempt: int) -> bool:
+    """The <Number url> request on the candidate's leg, with machine detection's AnsweredBy:
+    True when a machine answered. A machine makes the call the candidate's voicemail."""
+    answered_by = form.get("AnsweredBy", "")
+    machine = answered_by in MACHINE_ANSWERS
+    key = f"{'machine' if machine else 'answered-by'}:{form.get('CallSid', '')}"
+    if already_recorded(session, key):
+        return machine
+    if machine:
+        call.disposition = Disposition.CANDIDATE_VOICEMAIL
+        call.talk_duration = None
+    record_webhook(
+        session,
+        call,
+        "twilio.candidate_machine" if machine else "twilio.candidate_human",
+        form,
+        detail={"answered_by": answered_by, "attempt": attempt},
+        idempotency_key=key,
+    )
+    log.info("candidate leg answered_by=%s call_sid=%s", answered_by, form.get("CallSid"))
+    return machine
+
+
+def reached_machine(session: Session, form: Mapping[str, str]) -> bool:
+    """Whether the <Dial> whose action this is reached an answering machine."""
+    child = form.get("DialCallSid", "")
+    return bool(child) and already_recorded(session, f"machine:{child}")
+
+
+def dial_disposition(dial_status: str, parent_status: str) -> str:
+    """How the candidate's leg ended, in the product's terms. The <Dial> action carries both
+    the dialled leg's DialCallStatus and the recruiter's own CallStatus. Twilio documents
+    DialCallStatus=canceled only for a dial canceled over the REST API (or by hangupOnStar)
+    before it was answered, and nothing says a caller hanging up while the other phone rings
+    produces it (https://www.twilio.com/docs/voice/twiml/dial#attributes-action; the child
+    leg's own status is canceled: https://support.twilio.com/hc/en-us/articles/223132547);
+    the action is still requested, with the parent's CallStatus=completed and, as the
+    simulator sends it, DialCallStatus=no-answer. So no-answer or canceled with the
+    recruiter's leg already completed means the recruiter hung up while the candidate's phone
+    rang, not that the candidate did not answer."""
+    if parent_status == CallStatus.COMPLETED and dial_status in ("no-answer", "canceled"):
+        return Disposition.RECRUITER_HUNG_UP_WHILE_RINGING
+    return DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
+
+
 def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) -> str:
-    """Log the candidate leg; a replayed action changes nothing but is answered the same."""
+    """Log the candidate leg; a replayed action changes nothing but is answered the same.
+    A leg a machine answered stays the candidate's voicemail, with no talk time."""
     dial_status = form.get("DialCallStatus", "failed")
     key = f"dial:{form.get('CallSid', '')}:{form.get('DialCallSid', '')}:{dial_status}"
     if already_recorded(session, key):
         return dial_status
+    # A second ring of the voicemail (to leave a message) that nobody answers: still voicemail.
+    machine = reached_machine(session, form) or (
+        call.disposition == Disposition.CANDIDATE_VOICEMAIL and dial_status != "completed"
+    )
     call.child_sid = call.child_sid or form.get("DialCallSid") or None
     call.child_status = dial_status
-    duration = form.get("DialCallDuration", "")
-    call.talk_duration = int(duration) if duration.isdigit() else None
-    call.disposition = DIAL_DISPOSITIONS.get(dial_status, f"candidate-{dial_status}")
-    record_webhook(
-        session,
-        call,
-        "twilio.dial_result",
-        form,
-        detail={"dial_status": dial_status, "disposition": call.disposition},
-        idempotency_key=key,
-    )
-    if dial_status == "completed":
+    if machine:
+        call.talk_duration = None
+        call.disposition = Disposition.CANDIDATE_VOICEMAIL
+    else:
+        duration = form.get("DialCallDuration", "")
+        call.talk_duration = int(duration) if duration.isdigit() else None
+        call.disposition = dial_disposition(dial_status, form.get("CallStatus", ""))
+    detail: dict[str, object] = {"dial_status": dial_status, "disposition": call.disposition}
+    if machine:
+        detail["machine"] = True
+    record_webhook(session, call, "twilio.dial_result", form, detail=detail, idempotency_key=key)
+    if dial_status == "completed" and not machine:
         close_callbacks(session, call)
     owed.on_dial_result(session, call, dial_status)
     return dial_status
+
+
+def ring_back_after_bridge(session: Session, call: Call, form: Mapping[str, str]) -> bool:
+    """A dial-in recruiter hung up during the bridge: the <Dial> action comes with their own
+    leg completed, so nobody hears the outcome menu. Ring them back for it, as after an
+    inbound call (once per call; True: ring)."""
+    if (
+        call.flow != Flow.DIAL_IN
+        or form.get("CallStatus") != CallStatus.COMPLETED
+        or call.disposition != Disposition.CONNECTED
+        or call.outcome_code_id is not None
+    ):
+        return False
+    return request_outcome_call(session, call)
 
 
 def record_candidate_leg_status(session: Session, call: Call, form: Mapping[str, str]) -> None:

@@ -51,6 +51,10 @@ CSV_COLUMNS = (
 CSV_BATCH = 500
 # Free text people typed; everything else is a number, an enum, a SID or an E.164 phone.
 FREE_TEXT_COLUMNS = frozenset({"recruiter_name", "candidate_name", "outcome_label", "notes"})
+# A cell starting with one of these may be read as a formula by a spreadsheet: the formula
+# signs, their full-width forms (some spreadsheets fold them), and blank or control
+# characters a spreadsheet may skip before the formula sign.
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20 \t\r\n")
 
 
 def csv_response(user: User, args: Mapping[str, str], action: str) -> ResponseReturnValue:
@@ -142,7 +146,7 @@ def _cell(value: Any, free_text: bool) -> str:
         return "true" if value else "false"
     text = str(value)
     # A name like "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet.
-    if free_text and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if free_text and text[:1] in FORMULA_STARTS:
         return "'" + text
     return text
 

@@ -33,20 +33,23 @@ def _parse_time(field: str, raw: str, *, end: bool) -> datetime:
             moment = datetime.combine(day, time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
-        raise FilterError(field, f"{raw!r} is not an ISO-8601 date or date-time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        raise FilterError(field, f"{raw[:40]!r} is not an ISO-8601 date or date-time") from None
+    except OverflowError:  # the day after 9999-12-31, or a time zone past the last day
+        raise FilterError(field, f"{raw[:40]!r} is past the last date this log can hold") from None
+    return moment
 
 
 def _parse_id(field: str, raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
-        raise FilterError(field, f"{raw!r} is not an id (a whole number from 1 to {MAX_ID})")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+        raise FilterError(field, f"{raw[:40]!r} is not an id (a whole number from 1 to {MAX_ID})")
     return int(raw)
 
 
 def _parse_choice(field: str, raw: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
-        raise FilterError(field, f"{raw!r} is not one of {', '.join(choices)}")
+        raise FilterError(field, f"{raw[:40]!r} is not one of {', '.join(choices)}")
     return raw
 
 
@@ -82,8 +85,10 @@ class CallFilter:
         if raw := arg("status"):
             values["status"] = _parse_choice("status", raw, STATUSES)
         if raw := arg("outcome"):
-            if raw != "none" and not (len(raw) == 1 and raw.isdigit()):
-                raise FilterError("outcome", f"{raw!r} is not an outcome digit (0-9) or 'none'")
+            if raw != "none" and not (len(raw) == 1 and raw in "0123456789"):
+                raise FilterError(
+                    "outcome", f"{raw[:40]!r} is not an outcome digit (0-9) or 'none'"
+                )
             values["outcome"] = raw
         if raw := arg("has_voicemail"):
             values["has_voicemail"] = _parse_choice("has_voicemail", raw, ("true", "false")) == (

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tu
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.candidates.records import Rules
-from ivr.keyset import ListingError
+from ivr.keyset import ListingError, whole_number
 from ivr.keyset import decode_cursor as decode_key
 from ivr.keyset import encode_cursor as encode_key
 from ivr.keyset import parse_limit as parse_page_limit
@@ -63,17 +63,17 @@ class CandidateFilter:
                 raise SearchError("stage", f"{raw!r} is not one of {', '.join(STAGES)}")
             values["stage"] = raw
         if raw := arg("owner_id"):
-            if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
-                raise SearchError("owner_id", f"{raw!r} is not a user id")
-            values["owner_id"] = int(raw)
+            if (owner_id := whole_number(raw, 1, MAX_ID)) is None:
+                raise SearchError("owner_id", f"{raw[:40]!r} is not a user id")
+            values["owner_id"] = owner_id
         if raw := arg("do_not_call"):
             if raw not in ("true", "false"):
                 raise SearchError("do_not_call", "must be true or false")
             values["do_not_call"] = raw == "true"
         if raw := arg("not_called_days"):
-            if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= MAX_DAYS:
+            if (days := whole_number(raw, 1, MAX_DAYS)) is None:
                 raise SearchError("not_called_days", f"must be a whole number from 1 to {MAX_DAYS}")
-            values["not_called_days"] = int(raw)
+            values["not_called_days"] = days
         if raw := arg("scope"):
             if raw not in SCOPES:
                 raise SearchError("scope", f"must be one of {', '.join(SCOPES)}")

@@ -63,6 +63,7 @@ def answer(hook: Hook, step: flow.Step) -> VoiceResponse:
                 caller_id=hook.settings.twilio_phone_number,
                 action_url=hook.url("outbound_dial_result"),
                 announce=prompts.note(note),
+                machine_url=hook.url("outbound_candidate_answered"),
             )
         case flow.CallbacksMenu(entries=entries):
             return prompts.callbacks_menu(

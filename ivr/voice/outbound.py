@@ -8,6 +8,7 @@ from ivr.callflow import outbound as flow
 from ivr.callflow import outcome_call, owed
 from ivr.callflow.status import apply_status_callback
 from ivr.callnext import continue_call_next
+from ivr.ringback import ring_back_for_outcome
 from ivr.voice.hook import Hook, webhook
 from models import Direction
 from twiml import outbound as prompts
@@ -38,9 +39,12 @@ def outbound_screen(hook: Hook) -> VoiceResponse:
             caller_id=hook.settings.twilio_phone_number,
             action_url=hook.url("outbound_dial_result"),
             answered_url=hook.url("outbound_candidate_status"),
+            machine_url=hook.url("outbound_candidate_answered"),
         )
     if result.retry:
         return _screening(hook, hook.attempt + 1, retry_url=None)
+    if "Digits" not in hook.form:
+        return prompts.no_key_pressed()
     return prompts.not_connected()
 
 
@@ -53,11 +57,38 @@ def _screening(hook: Hook, attempt: int, retry_url: str | None) -> VoiceResponse
     )
 
 
+@webhook("/outbound/<id:call_id>/candidate-answered", call=True, direction=Direction.OUTBOUND)
+def outbound_candidate_answered(hook: Hook) -> VoiceResponse:
+    """Run on the candidate's leg once it answers, before the bridge (<Number url>), with
+    machine detection's AnsweredBy. The first time a machine answers, its leg is hung up: the
+    dial's action tells the recruiter and rings the voicemail again for their message."""
+    machine = flow.record_answered_by(hook.session, hook.call, hook.form, hook.attempt)
+    if machine and hook.attempt == 1:
+        return prompts.end_candidate_leg()
+    return empty()
+
+
 @webhook("/outbound/<id:call_id>/dial-result", call=True, direction=Direction.OUTBOUND)
 def outbound_dial_result(hook: Hook) -> VoiceResponse:
     dial_status = flow.record_dial_result(hook.session, hook.call, hook.form)
+    if flow.ring_back_after_bridge(hook.session, hook.call, hook.form):
+        hook.after_commit(ring_back_for_outcome, hook.session, hook.call.id)
     candidate = hook.call.candidate
     first_name = candidate.first_name if candidate is not None else None
+    number = hook.call.candidate_number
+    if (
+        hook.attempt == 1
+        and number
+        and flow.reached_machine(hook.session, hook.form)
+        and flow.may_connect(hook.session, hook.call)
+    ):
+        return prompts.voicemail_reached(
+            first_name,
+            number,
+            caller_id=hook.settings.twilio_phone_number,
+            action_url=hook.url("outbound_dial_result", attempt=2),
+            machine_url=hook.url("outbound_candidate_answered", attempt=2),
+        )
     return _outcome_menu(hook, 1, prompts.dial_ending(dial_status, first_name))
 
 

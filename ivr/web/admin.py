@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ivr import system
 from ivr.config import settings
 from ivr.db import get_session
+from ivr.keyset import whole_number
 from ivr.security import role_required
 from ivr.system import OUTCOME_FIELDS, USER_FIELDS, ChangeRefused
 from ivr.web import bp
@@ -28,6 +29,7 @@ from ivr.web.forms import (
 )
 from ivr.web.viewer import timezone_choices
 from models import AccessRecord, OutcomeCode, Role, User
+from models.base import MAX_ID
 
 log = logging.getLogger(__name__)
 ACCESS_PAGE = 100
@@ -215,10 +217,10 @@ def admin_save_outcome_code() -> ResponseReturnValue:
 @bp.get("/admin/access")
 @role_required(Role.ADMIN)
 def admin_access_log() -> ResponseReturnValue:
-    before = request.args.get("before", "")
+    before = whole_number(request.args.get("before"), 1, MAX_ID)
     stmt = select(AccessRecord).options(selectinload(AccessRecord.user))
-    if before.isdigit():
-        stmt = stmt.where(AccessRecord.id < int(before))
+    if before is not None:
+        stmt = stmt.where(AccessRecord.id < before)
     records = get_session().scalars(stmt.order_by(AccessRecord.id.desc()).limit(ACCESS_PAGE)).all()
     older = records[-1].id if len(records) == ACCESS_PAGE else None
     return render_template("admin_access.html", records=records, older=older)

@@ -11,9 +11,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ivr.db import get_session
+from ivr.ratelimit import login_limits
 from ivr.web import bp
 from ivr.web.forms import ActionForm, LoginForm
 from models import Role, User
+from models.user import check_no_password
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +29,17 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits[0]
+@login_limits[1]
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
+        password = form.password.data or ""
         user = get_session().scalar(select(User).where(User.email == email))
-        if user is not None and user.is_active and user.check_password(form.password.data or ""):
+        # Every attempt checks one password hash, whether the email is known or not.
+        matches = user.check_password(password) if user else check_no_password(password)
+        if user is not None and user.is_active and matches:
             login_user(user)
             log.info("user %s signed in", user.id)
             target = request.args.get("next", "")
@@ -49,6 +56,10 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
+        # End the session on the server too: a copy of this cookie must not sign anyone in.
+        session = get_session()
+        session.get_one(User, current_user.id).end_sessions()
+        session.commit()
         logout_user()
     return redirect(url_for("web.login"))
 

@@ -15,6 +15,7 @@ from ivr.callflow import callbacks as work
 from ivr.callflow.callbacks import callback_for, open_callbacks
 from ivr.callflow.events import record_event
 from ivr.db import get_session
+from ivr.keyset import whole_number
 from ivr.permissions import can_call_back, can_work_callback, owns_candidate
 from ivr.placement import place_callback_call
 from ivr.security import role_required
@@ -25,6 +26,7 @@ from ivr.web.calls import answer_placement, other_recruiters, own_candidates, wi
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
 from models import CallbackTask, Candidate, Direction, Role, User
+from models.base import MAX_ID
 
 
 def _wants_json() -> bool:
@@ -123,7 +125,8 @@ def callback_reassign(task_id: int) -> ResponseReturnValue:
     session = get_session()
     task = _task(task_id)
     raw = request.form.get("recruiter_id", "")
-    to = session.get(User, int(raw)) if raw.isdigit() and len(raw) <= 9 else None
+    to_id = whole_number(raw, 1, MAX_ID)
+    to = session.get(User, to_id) if to_id is not None else None
     try:
         work.reassign(session, task, current_user, to, request.form.get("reason"))
     except work.CallbackRefused as refused:
@@ -173,8 +176,8 @@ def attach_call(call_id: int) -> ResponseReturnValue:
         abort(400)
     if call is None or call.direction != Direction.INBOUND:
         abort(404)
-    candidate_id = request.form.get("candidate_id", "")
-    candidate = session.get(Candidate, int(candidate_id)) if candidate_id.isdigit() else None
+    candidate_id = whole_number(request.form.get("candidate_id"), 1, MAX_ID)
+    candidate = session.get(Candidate, candidate_id) if candidate_id is not None else None
     if candidate is None or not owns_candidate(current_user, candidate):
         flash("Choose one of your own candidates.", "error")
         return redirect(url_for("web.calls_dashboard"))

@@ -17,7 +17,7 @@ from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.outbound import CallRefused
 from ivr.callflow.presence import live_call_for
 from ivr.db import get_session
-from ivr.permissions import callback_recipients, visible_candidates
+from ivr.permissions import callback_recipients, can_open_candidate, visible_candidates
 from ivr.placement import place_outbound_call
 from ivr.security import role_required
 from ivr.serialize import call_json
@@ -50,7 +50,19 @@ def live_json(call: Call) -> dict[str, object]:
     data["call_next_pending"] = run.pending
     data["next_call_id"] = run.next_call_id
     data["pause_next_url"] = url_for("web.pause_call_next", call_id=call.id)
+    data["history_url"] = history_url(call)
     return data
+
+
+def history_url(call: Call) -> str | None:
+    """Where the viewer reads the other party's calls: their own candidate's page, else the
+    call log of that candidate (what the viewer may read of it); none for a stranger."""
+    candidate = call.candidate
+    if candidate is None:
+        return None
+    if can_open_candidate(current_user, candidate):
+        return url_for("web.candidate_detail", candidate_id=candidate.id)
+    return url_for("web.call_log", candidate_id=candidate.id)
 
 
 def other_recruiters(session: Session, user: User) -> list[User]:
@@ -83,12 +95,14 @@ def calls_dashboard() -> ResponseReturnValue:
                 history[call.candidate_id or 0].append(call)
     from ivr.web.owed import queue_for  # ivr.web.owed builds on this module
 
+    live = live_call_for(session, current_user)
     return render_template(
         "dashboard.html",
         **queue_for(current_user),
         candidates=candidates,
         history=history,
-        live=live_call_for(session, current_user),
+        live=live,
+        live_history=history_url(live) if live is not None else None,
         callbacks=open_callbacks(session, current_user),
         recruiters=other_recruiters(session, current_user),
     )
@@ -132,10 +146,21 @@ def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:
     return redirect(url_for("web.calls_dashboard"))
 
 
+@bp.get("/calls/live.json")
+@role_required(Role.RECRUITER)
+def live_call() -> ResponseReturnValue:
+    """The call holding my line now, whichever flow it is (an inbound call I took, a dial-in,
+    a one-click call), so the live panel shows a call it did not place; null when none."""
+    call = live_call_for(get_session(), current_user)
+    return {"call": live_json(call) if call is not None else None}
+
+
 @bp.get("/calls/<id:call_id>.json")
 @role_required(Role.RECRUITER, Role.AUDITOR)
 def call_status(call_id: int) -> ResponseReturnValue:
     call = calllog.readable_call(get_session(), current_user, call_id)
     if call is None:
         return {"error": "no such call"}, 404
+    # An auditor's read of a call is recorded here as on every other read path.
+    calllog.record_read(current_user, "web.call.json", target=f"call:{call.id}")
     return live_json(call)

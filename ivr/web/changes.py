@@ -57,7 +57,7 @@ def _subjects(events: list[CallEvent]) -> dict[str, str]:
 def system_changes() -> ResponseReturnValue:
     session = get_session()
     before = request.args.get("before", "")
-    before = before if before.isdigit() and len(before) <= 18 else ""
+    before = before if before.isascii() and before.isdigit() and len(before) <= 18 else ""
     what = request.args.get("what", "all")
     what = what if what in WHAT else "all"
     stmt = (

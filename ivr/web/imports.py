@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ivr.candidates import importer
 from ivr.candidates.records import Rules
-from ivr.config import settings
+from ivr.config import UPLOAD_LIMIT_KEY, settings
 from ivr.db import get_session
 from ivr.security import role_required
 from ivr.web import bp
@@ -19,7 +19,7 @@ from models.enums import STAGES
 
 
 def _page(form: ImportCandidatesForm, status: int = 200, **context: object) -> ResponseReturnValue:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_app.config[UPLOAD_LIMIT_KEY]
     return render_template(
         "candidates_import.html",
         form=form,
@@ -59,6 +59,6 @@ def import_candidates() -> ResponseReturnValue:
 def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue | RequestEntityTooLarge:
     if request.endpoint != "web.import_candidates" or not current_user.is_authenticated:
         return exc
-    limit_mb = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    limit_mb = current_app.config[UPLOAD_LIMIT_KEY] / (1024 * 1024)
     error = f"the file is larger than {limit_mb:g} MB; split it, or import it with the command line"
     return _page(ImportCandidatesForm(formdata=None), 413, error=error)

@@ -2,7 +2,7 @@
 Every call that exists gets its first seal here, so `audit verify` can hold every row to one.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-23 20:00:00
 """
 
@@ -17,7 +17,7 @@ from migrations.append_only import drop_append_only, make_append_only
 from models.chain import GENESIS, chain_hash
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -124,3 +124,46 @@ def test_a_new_voicemail_appears_and_its_unknown_caller_is_called_back(
     line.sim.no_answer(recruiter_leg.sid)
     expect(page.locator("#call-status")).to_have_text("Call ended: you did not answer your phone")
     expect(item.locator("button.call")).to_be_enabled()
+
+
+def test_an_inbound_call_taken_shows_up_live_with_who_calls_and_their_history(
+    recruiter_line, page, session, make_user, make_candidate
+):
+    line = recruiter_line
+    riley = make_user(name="Riley Recruiter", email="riley@example.com", hunt_order=1)
+    jane = make_candidate(owner=riley, name="Jane Doe")
+    status = page.locator("#call-status")
+
+    page.goto(f"{line.url}/login")
+    page.fill("input[name=email]", "riley@example.com")
+    page.fill("input[name=password]", "password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{line.url}/calls")
+    expect(status).to_have_text("No call in progress.")
+
+    # Jane calls the company number while the page is open; Riley takes it on the phone.
+    sid = line.sim.incoming_call(jane.phone, COMPANY_NUMBER)
+    leg = line.sim.wait_for(to=riley.phone, parent_sid=sid, waiting_for_input="answer")
+    line.sim.answer(leg.sid)
+    line.sim.wait_for(sid=leg.sid, waiting_for_input="digits")
+    line.sim.press(leg.sid, "1")
+    line.sim.wait_for(sid=leg.sid, waiting_for_input="bridge")
+
+    expect(page.locator("#call-who")).to_have_text("Call from Jane Doe")
+    expect(status).to_have_text("Talking with Jane")
+    history = page.locator("#call-history a")
+    expect(history).to_be_visible()
+    expect(history).to_have_attribute("href", f"/candidates/{jane.id}")
+    expect(page.locator("button.call").first).to_be_disabled()
+
+    line.sim.hangup(leg.sid)
+    line.sim.wait_for(sid=sid, state="completed")
+    outcome_leg = line.sim.wait_for(
+        to=riley.phone, direction="outbound-api", waiting_for_input="answer"
+    )
+    line.sim.answer(outcome_leg.sid)
+    line.sim.wait_for(sid=outcome_leg.sid, waiting_for_input="digits")
+    line.sim.press(outcome_leg.sid, "1")
+    line.sim.wait_for(sid=outcome_leg.sid, state="completed")
+    expect(status).to_have_text("Outcome saved: interview scheduled")
+    expect(page.locator("button.call").first).to_be_enabled()

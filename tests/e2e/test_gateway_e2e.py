@@ -37,6 +37,30 @@ def test_gateway_places_redirects_and_hangs_up_over_http(line):
     assert line.sim.wait_for(sid=again.sid, state="canceled").state == "canceled"
 
 
+def test_a_placed_call_falls_back_to_our_fallback_url_when_its_webhook_fails(line):
+    with line.app.app_context():
+        placed = gateway().place_call(
+            to="+15005550125",
+            url=f"{line.url}/no-such-webhook",
+            status_callback=f"{line.url}/voice/status",
+        )
+    line.sim.answer(line.sim.wait_for(sid=placed.sid, waiting_for_input="answer").sid)
+    line.sim.wait_for(sid=placed.sid, state="completed")
+
+    [fallback] = [r for r in line.sim.delivered() if r.kind == "fallback"]
+    assert fallback.url == f"{line.url}/voice/fallback"
+    assert fallback.params["ErrorUrl"] == f"{line.url}/no-such-webhook"
+    assert line.sim.said(placed.sid) == [
+        "Sorry, something went wrong on our side. Please try again in a few minutes."
+    ]
+    # The failed primary webhook is this test's subject: checked, then cleared for teardown.
+    errors = line.sim.errors
+    assert len(errors) == 1, errors
+    assert "/no-such-webhook failed: HTTP 404" in errors[0], errors
+    with line.sim._cond:
+        line.sim._errors.clear()
+
+
 def test_gateway_reports_a_refused_call_as_a_telephony_error(line):
     with line.app.app_context(), pytest.raises(TelephonyError, match="refused"):
         gateway().place_call(to="not-a-number", url=f"{line.url}/voice/fallback",

@@ -618,6 +618,39 @@ def test_unknown_caller_pressing_2_leaves_a_message_for_the_team(line, db, make_
     assert f"Unknown caller {STRANGER}" in page.text
 
 
+def test_a_recruiter_on_an_inbound_call_is_busy_for_the_hunt_and_the_call_button(
+    line, db, make_user, make_candidate, api_token
+):
+    olive = make_user(name="Olive Owner", hunt_order=1)
+    ben = make_user(name="Ben Backup", hunt_order=2)
+    jane = make_candidate(owner=olive, name="Jane Doe")
+    sam = make_candidate(owner=olive, name="Sam Second")
+
+    sid = line.sim.incoming_call(jane.phone, COMPANY_NUMBER)
+    olive_leg = ring_and_accept(line, sid, olive.phone)
+    assert the_call(db, sid).active_recruiter_id == olive.id
+    # Busy: Olive's own Call button is refused, and Sam's call rings Ben, not Olive.
+    refused = line.api("POST", "/api/v1/calls", api_token(olive), json={"candidate_id": sam.id})
+    assert refused.status_code == 409, refused.text
+    second = line.sim.incoming_call(sam.phone, COMPANY_NUMBER)
+    ben_leg = line.sim.wait_for(to=ben.phone, parent_sid=second, waiting_for_input="answer")
+    assert all(leg.to != olive.phone for leg in line.sim.legs() if leg.parent_sid == second)
+    line.sim.no_answer(ben_leg.sid)
+    line.sim.wait_for(sid=second, waiting_for_input="recording")
+    line.sim.hangup(second)
+    line.sim.wait_for(sid=second, state="completed")
+
+    line.sim.hangup(olive_leg)
+    line.sim.wait_for(sid=sid, state="completed")
+    key_outcome(line, olive.phone, "1", "Your call with Jane Doe has ended.")
+    assert the_call(db, sid).active_recruiter_id is None
+    placed = line.api("POST", "/api/v1/calls", api_token(olive), json={"candidate_id": sam.id})
+    assert placed.status_code == 201, placed.text
+    again = line.sim.wait_for(to=olive.phone, direction="outbound-api", waiting_for_input="answer")
+    line.sim.no_answer(again.sid)
+    line.sim.wait_for(sid=again.sid, state="no-answer")
+
+
 # Recruiters dialling in ----------------------------------------------------------------------
 
 
@@ -736,11 +769,15 @@ def test_recruiter_hanging_up_a_dial_in_bridge_leaves_nothing_half_written(
         "completed",
         12,
     )
-    assert call.outcome_code_id is None
     assert_ended_cleanly(db, call)
     [result] = details(db, call, "twilio.dial_result")
     assert result["dial_status"] == "completed"
     assert [d["status"] for d in details(db, call, "twilio.status")] == ["completed"]
+    # Like after an inbound call, the recruiter is rung back to key in the outcome.
+    key_outcome(line, riley.phone, "1", "Your call with Jane Doe has ended.")
+    call = the_call(db, sid)
+    assert call.outcome.digit == "1"
+    assert kinds(db, call).count("outcome.call_requested") == 1
 
 
 def test_recruiter_callbacks_menu_plays_the_voicemail_and_calls_back(

@@ -184,6 +184,7 @@ def test_connected_call_with_outcome_recorded(line, db, make_user, make_candidat
             "twilio.answer": 1,
             "screen.accepted": 1,
             "twilio.candidate_status": 1,
+            "twilio.candidate_human": 1,
             "twilio.dial_result": 1,
             "outcome.recorded": 1,
             "candidate.stage_changed": 1,
@@ -273,6 +274,66 @@ def test_candidate_busy(line, db, riley, jane, token):
     assert line.sim.said(recruiter_leg.sid)[-1] == "Saved: call back later. Thank you. Goodbye."
 
 
+def test_candidates_voicemail_is_its_own_disposition_and_the_recruiter_may_leave_a_message(
+    line, db, riley, jane, token
+):
+    call_id = place(line, token, jane)
+
+    recruiter_leg, candidate_leg = ring_candidate(line, riley, jane)
+    line.sim.answer_machine(candidate_leg.sid)
+    # Detected, the machine's leg is hung up unbridged; the recruiter is told, and the
+    # voicemail is rung again for their message.
+    again = line.sim.wait_for(
+        to=jane.phone, parent_sid=recruiter_leg.sid, waiting_for_input="answer"
+    )
+    assert again.sid != candidate_leg.sid
+    line.sim.answer_machine(again.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="bridge")
+    line.sim.clock.advance(20)
+    line.sim.hangup(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+    line.sim.wait_for(sid=again.sid, state="completed")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "candidate-voicemail")
+    assert call.talk_duration is None
+    assert call.child_sid == candidate_leg.sid
+    assert call.active_recruiter_id is None
+    counts = kinds(db, call_id)
+    assert counts["twilio.candidate_machine"] == 2
+    assert counts["twilio.dial_result"] == 2
+    heard = line.sim.said(recruiter_leg.sid)
+    assert heard == [
+        SCREEN_PROMPT,
+        "Connecting.",
+        "You reached Jane's voicemail. "
+        "Speak after the tone to leave a personal message, or hang up.",
+    ]
+    assert line.sim.said(candidate_leg.sid) == []
+    body = line.api("GET", f"/api/v1/calls/{call_id}", token).json()
+    assert body["disposition"] == "candidate-voicemail"
+
+
+def test_recruiter_hanging_up_while_the_candidate_rings(line, db, riley, jane, token):
+    call_id = place(line, token, jane)
+
+    recruiter_leg, candidate_leg = ring_candidate(line, riley, jane)
+    line.sim.hangup(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+    line.sim.wait_for(sid=candidate_leg.sid, state="canceled")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "recruiter-hung-up-while-ringing")
+    assert call.talk_duration is None
+    assert call.active_recruiter_id is None
+    dial_result = only([e for e in events(db, call_id) if e.kind == "twilio.dial_result"])
+    # What the simulator sends, as Twilio does: the parent completed, the dial not answered.
+    assert (dial_result.payload["CallStatus"], dial_result.payload["DialCallStatus"]) == (
+        "completed",
+        "no-answer",
+    )
+
+
 def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     call_id = place(line, token, jane)
 
@@ -303,6 +364,28 @@ def test_recruiter_no_answer_releases_the_line(line, db, riley, jane, token):
     line.sim.busy(second_leg.sid)
     line.sim.wait_for(sid=second_leg.sid, state="busy")
     assert load_call(db, again).disposition == "recruiter-declined"
+
+
+def test_recruiter_who_presses_nothing_did_not_accept(line, db, riley, jane, token):
+    call_id = place(line, token, jane)
+
+    recruiter_leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
+    line.sim.answer(recruiter_leg.sid)
+    for _ in range(2):
+        line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="digits")
+        line.sim.silence(recruiter_leg.sid)
+    line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
+
+    call = load_call(db, call_id)
+    assert (call.status, call.disposition) == ("completed", "recruiter-did-not-accept")
+    assert call.active_recruiter_id is None
+    assert kinds(db, call_id)["screen.rejected"] == 1
+    assert line.sim.said(recruiter_leg.sid) == [
+        SCREEN_PROMPT,
+        SCREEN_PROMPT,
+        "No key was pressed, so the call was not connected. Goodbye.",
+    ]
+    assert [leg.sid for leg in line.sim.legs()] == [recruiter_leg.sid]
 
 
 def test_recruiter_hangs_up_at_the_screening_prompt(line, db, riley, jane, token):

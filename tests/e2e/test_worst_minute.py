@@ -5,11 +5,15 @@ runs the same driver at 200 flows and prints the figures."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.worst_minute import arrange, drive, first_outcome_digit, losses
 from ivr import create_app
-from models import CallEvent
+from models import Call, CallEvent
 from models.chain import verify_chain
 from simulator.server import serve_in_thread
 from tests.fixtures.app import base_env
@@ -44,3 +48,31 @@ def test_fifty_overlapping_flows_lose_nothing_and_record_nothing_twice(database_
         "duplicate events": 0,
     }
     assert chain.ok, chain.problem
+
+
+def test_three_simultaneous_clicks_place_one_call_and_refuse_two(
+    line, db, make_user, make_candidate, api_token
+):
+    """Each of 10 recruiters clicks Call three times at the same moment: one call each is
+    placed, the other two clicks are told why (409), none is a server error."""
+    clicks = []
+    for n in range(10):
+        recruiter = make_user()
+        candidate = make_candidate(owner=recruiter, name=f"Racing Candidate {n}")
+        clicks += [(api_token(recruiter), candidate.id)] * 3
+    barrier = threading.Barrier(len(clicks))
+
+    def click(token: str, candidate_id: int) -> int:
+        barrier.wait()
+        return line.api("POST", "/api/v1/calls", token, json={"candidate_id": candidate_id})
+
+    with ThreadPoolExecutor(max_workers=len(clicks)) as pool:
+        answers = list(pool.map(lambda args: click(*args), clicks))
+
+    per_recruiter = [sorted(a.status_code for a in answers[i : i + 3]) for i in range(0, 30, 3)]
+    assert per_recruiter == [[201, 409, 409]] * 10, [
+        a.text for a in answers if a.status_code >= 500
+    ]
+    refusals = {a.json()["error"].split(" (")[0] for a in answers if a.status_code == 409}
+    assert refusals == {"you already have a call in progress"}
+    assert db.scalar(select(func.count()).select_from(Call)) == 10

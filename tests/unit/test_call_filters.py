@@ -259,3 +259,47 @@ def test_a_cursor_with_an_id_no_call_can_have_is_refused(call_id):
         decode_cursor(forged, "newest")
 
     assert refused.value.field == "cursor"
+
+
+# Hostile and odd input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"until": "9999-12-31"}, "until"),
+        ({"since": "9999-12-31T23:59:59-05:00"}, "since"),
+        ({"until": "0001-01-01T00:00:00+05:00"}, "until"),
+        ({"recruiter_id": "²"}, "recruiter_id"),
+        ({"candidate_id": "１２"}, "candidate_id"),
+        ({"outcome": "²"}, "outcome"),
+    ],
+)
+def test_extreme_or_odd_filters_are_refused_naming_the_field(args, field):
+    with pytest.raises(FilterError) as refused:
+        CallFilter.from_args(args)
+
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "9" * 5000])
+def test_odd_page_sizes_are_refused(raw):
+    with pytest.raises(FilterError) as refused:
+        parse_limit(raw)
+
+    assert refused.value.field == "limit"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        base64.urlsafe_b64encode(b"[" * 100_000).decode(),
+        base64.urlsafe_b64encode(b'{"t": ' + b"[" * 5000 + b"]" * 5000 + b"}").decode(),
+        "A" * 100_000,
+    ],
+)
+def test_a_deeply_nested_or_huge_cursor_is_refused(forged):
+    with pytest.raises(FilterError) as refused:
+        decode_cursor(forged, "newest")
+
+    assert refused.value.field == "cursor"

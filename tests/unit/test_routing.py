@@ -103,6 +103,12 @@ def test_the_hunt_skips_who_cannot_take_a_call(away):
     assert hunt_order([skipped], [skipped, team]) == [team]
 
 
+def test_the_hunt_skips_a_recruiter_busy_on_another_call():
+    busy, team = recruiter(1), recruiter(2)
+
+    assert hunt_order([busy], [busy, team], busy={busy.id}) == [team]
+
+
 def test_the_hunt_without_a_preferred_recruiter_is_the_team():
     team = [recruiter(1), recruiter(2)]
 

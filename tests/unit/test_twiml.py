@@ -266,11 +266,18 @@ def test_screening_names_who_is_called_and_retries(name, calling):
     assert root.find("Redirect").text == RETRY
 
 
-def test_screening_on_its_last_attempt_ends_the_call():
+def test_screening_on_its_last_attempt_goes_on_to_its_action_without_a_key():
     root = parse(outbound.screening_prompt("Jane Doe", ACTION, None))
 
-    assert verbs(root) == ["Gather", "Say", "Hangup"]
-    assert said(root)[-1] == "No key was pressed, so the call was not connected. Goodbye."
+    assert verbs(root) == ["Gather", "Redirect"]
+    assert root.find("Redirect").text == ACTION
+
+
+def test_no_key_at_the_last_screening_prompt_says_why_and_hangs_up():
+    root = parse(outbound.no_key_pressed())
+
+    assert verbs(root) == ["Say", "Hangup"]
+    assert said(root) == ["No key was pressed, so the call was not connected. Goodbye."]
 
 
 def test_connecting_dials_the_candidate_from_the_company_number():
@@ -301,6 +308,51 @@ def test_connecting_without_an_answered_url_asks_for_no_leg_callback():
 
     assert said(root) == ["Calling Jane."]
     assert root.find("Dial/Number").get("statusCallback") is None
+
+
+def test_connecting_with_a_machine_url_detects_answering_machines_on_the_candidates_leg():
+    machine = "https://ivr.example.com/voice/machine"
+    root = parse(
+        outbound.connect_candidate("+15005550201", "+15005550006", ACTION, machine_url=machine)
+    )
+
+    number = root.find("Dial/Number")
+    assert (number.get("machineDetection"), number.get("url"), number.get("method")) == (
+        "Enable",
+        machine,
+        "POST",
+    )
+
+
+def test_connecting_without_a_machine_url_detects_nothing():
+    root = parse(outbound.connect_candidate("+15005550201", "+15005550006", ACTION))
+
+    assert root.find("Dial/Number").get("machineDetection") is None
+    assert root.find("Dial/Number").get("url") is None
+
+
+@pytest.mark.parametrize(("name", "whose"), [("Jane", "Jane's"), (None, "the caller's")])
+def test_reaching_voicemail_tells_the_recruiter_and_rings_it_again(name, whose):
+    machine = "https://ivr.example.com/voice/machine?attempt=2"
+    root = parse(outbound.voicemail_reached(name, "+15005550201", "+15005550006", ACTION, machine))
+
+    assert verbs(root) == ["Say", "Dial"]
+    assert said(root) == [
+        f"You reached {whose} voicemail. "
+        "Speak after the tone to leave a personal message, or hang up."
+    ]
+    dial = root.find("Dial")
+    assert (dial.get("callerId"), dial.get("action")) == ("+15005550006", ACTION)
+    number = dial.find("Number")
+    assert (number.text, number.get("url"), number.get("machineDetection")) == (
+        "+15005550201",
+        machine,
+        "Enable",
+    )
+
+
+def test_the_candidates_leg_is_hung_up_before_the_bridge():
+    assert verbs(parse(outbound.end_candidate_leg())) == ["Hangup"]
 
 
 def test_the_outcome_menu_reads_every_code_after_the_intro():
@@ -527,3 +579,18 @@ def test_the_callback_promise_names_the_next_opening(opening, promise):
     monday_morning = datetime(2026, 11, 23, 7, 0, tzinfo=NEW_YORK)
 
     assert hours.callback_promise(opening, monday_morning) == promise
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"])
+def test_characters_xml_forbids_never_reach_twiml(bad):
+    response = inbound.whisper(f"Ann{bad}Lee", about_offer=False, action_url=ACTION)
+
+    assert "AnnLee" in common_spoken(parse(response))
+
+
+def test_tab_and_line_breaks_are_kept():
+    assert common.xml_safe("a\tb\nc\rd") == "a\tb\nc\rd"
+
+
+def common_spoken(root: ET.Element) -> str:
+    return " ".join((say.text or "") for say in root.iter("Say"))

@@ -63,3 +63,43 @@ def test_bounded_reads_only_ascii_digits_within_bounds():
         None,
         None,
     )
+
+
+# The webhook's form, bounded and cleaned at the edge ----------------------------------------
+
+
+def test_a_webhook_field_is_cut_to_what_its_column_holds():
+    from ivr.callflow.events import MAX_VALUE_LENGTH, webhook_payload
+
+    payload = webhook_payload(
+        {"CallSid": "CA" + "a" * 700_000, "Digits": "1" * 5000, "Anything": "x" * 700_000}
+    )
+
+    assert payload["CallSid"] == "CA" + "a" * 32
+    assert len(payload["Digits"]) == 40
+    assert len(payload["Anything"]) == MAX_VALUE_LENGTH
+
+
+def test_characters_no_column_or_xml_can_hold_are_removed():
+    from ivr.callflow.events import webhook_payload
+
+    payload = webhook_payload({"Digits": "1\x002\x0b3", "Caller\x00": "Ann\ufffe"})
+
+    assert payload == {"Digits": "123", "Caller": "Ann"}
+
+
+def test_a_webhook_with_thousands_of_fields_keeps_a_bounded_number():
+    from ivr.callflow.events import MAX_FIELDS, webhook_payload
+
+    payload = webhook_payload({f"F{n}": "x" for n in range(10_000)})
+
+    assert len(payload) == MAX_FIELDS
+
+
+@pytest.mark.parametrize("odd", ["²", "8２١0", "1" * 10, "-1", "1.5", ""])
+def test_a_number_field_that_is_not_a_plain_whole_number_is_dropped(odd):
+    from ivr.callflow.events import webhook_payload
+
+    assert webhook_payload({"CallDuration": odd, "DialCallDuration": "42"}) == {
+        "DialCallDuration": "42"
+    }

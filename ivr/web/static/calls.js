@@ -10,6 +10,7 @@
   const outcomeLine = document.getElementById("call-outcome-line");
   const outcomeEl = document.getElementById("call-outcome");
   const linkEl = document.getElementById("call-link");
+  const historyEl = document.getElementById("call-history");
   const noteForm = document.getElementById("call-note");
   const pauseForm = document.getElementById("call-next-pause");
   const notesEl = document.getElementById("call-notes");
@@ -82,6 +83,8 @@
       pauseForm.action = call.pause_next_url;
       pauseForm.hidden = !(call.call_next && call.is_live);
     }
+    if (call.history_url) historyEl.querySelector("a").href = call.history_url;
+    historyEl.hidden = !call.history_url;
     updateRow(call);
     // Call next: once this call ends the server rings the next one; wait for it, then follow.
     const waitingForNext = !call.is_live && call.call_next_pending;
@@ -201,10 +204,30 @@
     noCallbacks.hidden = body.callbacks.length > 0;
   }
 
+  // A call this page did not place (an inbound call taken, a dial-in) shows up here too.
+  async function findLiveCall() {
+    if (timer || busy) return;
+    let body;
+    try {
+      const response = await fetch("/calls/live.json", { headers: JSON_HEADERS });
+      if (!response.ok) return;
+      body = await response.json();
+    } catch (error) {
+      return;
+    }
+    if (!body.call || timer || busy) return;
+    noteForm.hidden = true;
+    delete noteForm.dataset.callId;
+    notesEl.replaceChildren();
+    show(body.call);
+    follow(body.call.id);
+  }
+
   if (panel.dataset.callId) {
     busy = true;
     setCallButtons(true);
     follow(panel.dataset.callId);
   }
   setInterval(refreshCallbacks, CALLBACK_POLL_MS);
+  setInterval(findLiveCall, CALLBACK_POLL_MS);
 })();
