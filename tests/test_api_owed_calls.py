@@ -122,7 +122,7 @@ def test_auditors_and_admins_name_a_recruiter(
     assert recorded == (["api.owed_calls.list"] * 2 if role == "auditor" else [])
 
 
-@pytest.mark.parametrize("bad", ["x", "0", "99999999999"])
+@pytest.mark.parametrize("bad", ["x", "0", "99999999999", "²"])
 def test_a_bad_recruiter_id_is_refused(api, make_user, bad):
     response = api("GET", f"/api/v1/owed-calls?recruiter_id={bad}", make_user("auditor"))
 

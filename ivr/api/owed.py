@@ -18,6 +18,7 @@ from ivr.callnext import start_call_next
 from ivr.clock import now
 from ivr.config import settings
 from ivr.db import get_session
+from ivr.keyset import whole_number
 from ivr.permissions import can_read_owed_calls
 from ivr.security import api_auth, api_error
 from ivr.serialize import call_json, iso
@@ -49,9 +50,10 @@ def list_owed_calls() -> ResponseReturnValue:
     recruiter (or leave it out: everyone's)."""
     user = g.api_user
     raw = request.args.get("recruiter_id", "")
-    if raw and not (raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= MAX_ID):
+    asked = whole_number(raw, 1, MAX_ID)
+    if raw and asked is None:
         return api_error(400, "recruiter_id must be the id of a recruiter", field="recruiter_id")
-    recruiter_id = int(raw) if raw else (user.id if user.role == Role.RECRUITER else None)
+    recruiter_id = asked if raw else (user.id if user.role == Role.RECRUITER else None)
     if not can_read_owed_calls(user, recruiter_id):
         return api_error(403, "recruiters read their own owed calls only")
     stmt = (
