@@ -71,6 +71,14 @@ class Settings:
     # The secret of a Twilio SharedKey that signs webhooks instead of the Auth Token (Twilio's
     # Webhooks configuration API; see ivr.security). None: only Auth Token signatures.
     twilio_webhook_signing_key: str | None = field(default=None, repr=False)
+    # The owed-calls queue: a closure call is due this many business days (BUSINESS_DAYS, in
+    # BUSINESS_TIMEZONE) after the decision; after this many attempts it may be closed by hand.
+    owed_call_due_business_days: int = 3
+    owed_call_max_attempts: int = 3
+    # The calling window: when, on the candidate's own clock (their timezone), a call to them
+    # may be placed; outside it a recruiter may still call, giving a reason that is logged.
+    calling_hours: str = "09:00-20:00"
+    calling_days: str = "mon,tue,wed,thu,fri"
     # Where sign-in rate-limit counters live: memory:// (one process) or redis://... (shared).
     rate_limit_storage_uri: str = field(default="memory://", repr=False)
     # The task queue (ivr.tasks): Huey on Redis when redis_url is set, else on a SQLite file.
@@ -244,6 +252,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "MASK_PHONE_NUMBERS_IN_EXPORTS", get("MASK_PHONE_NUMBERS_IN_EXPORTS")
         ),
         twilio_webhook_signing_key=get("TWILIO_WEBHOOK_SIGNING_KEY") or None,
+        owed_call_due_business_days=_int_setting(
+            "OWED_CALL_DUE_BUSINESS_DAYS", get("OWED_CALL_DUE_BUSINESS_DAYS") or "3", 1, 30
+        ),
+        owed_call_max_attempts=_int_setting(
+            "OWED_CALL_MAX_ATTEMPTS", get("OWED_CALL_MAX_ATTEMPTS") or "3", 1, 10
+        ),
+        calling_hours=_hours_setting("CALLING_HOURS", get("CALLING_HOURS") or "09:00-20:00"),
+        calling_days=_days_setting("CALLING_DAYS", get("CALLING_DAYS") or "mon-fri"),
         rate_limit_storage_uri=get("RATELIMIT_STORAGE_URI") or get("REDIS_URL") or "memory://",
     )
 

@@ -119,6 +119,17 @@ def callback_recipients(user: User) -> ColumnElement[bool]:
     return (User.role == Role.RECRUITER) & User.is_active.is_(True) & (User.id != user.id)
 
 
+# Owed calls -------------------------------------------------------------------------------
+
+
+def can_read_owed_calls(user: User, recruiter_id: int | None) -> bool:
+    """A recruiter reads their own queue; auditors and admins any recruiter's (or everyone's,
+    recruiter_id None), to see who is owed a call."""
+    if user.role in (Role.AUDITOR, Role.ADMIN):
+        return True
+    return user.role == Role.RECRUITER and recruiter_id in (None, user.id)
+
+
 # Candidates -------------------------------------------------------------------------------
 
 

@@ -7,12 +7,16 @@ transaction may stay open while the REST request is in flight."""
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr import clock
 from ivr.callflow import outbound as flow
+from ivr.callflow import window
+from ivr.candidates.records import Rules, timezone_for
 from ivr.config import settings
 from ivr.permissions import can_work_callback
 from ivr.telephony import TelephonyError, TelephonyUnconfirmed, gateway
@@ -23,18 +27,35 @@ from models.chain import lock_for_writing
 log = logging.getLogger(__name__)
 
 
-def place_outbound_call(session: Session, recruiter: User, candidate_id: int) -> Call:
-    """Ring the recruiter for this candidate, or raise CallRefused with a reason to show. A
-    call whose creation went unanswered comes back `unconfirmed` (ringing, most likely)."""
+def place_outbound_call(
+    session: Session, recruiter: User, candidate_id: int, *, override: str | None = None
+) -> Call:
+    """Ring the recruiter for this candidate, or raise CallRefused with a reason to show.
+    Outside the candidate's calling window only with `override`, a reason, which is logged.
+    A call whose creation went unanswered comes back `unconfirmed` (ringing, most likely)."""
     # Checks and the new row under the write-order lock: of simultaneous clicks, the second
     # one checks after the first one's commit and is refused with its reason (409).
     lock_for_writing(session)
     candidate = flow.check_can_call(session, recruiter, session.get(Candidate, candidate_id))
+    check = _window_check(recruiter, candidate.zone, candidate.name, override)
     call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
+    if override is not None and not check.is_open:
+        window.record_override(session, call, check, override, recruiter)
     return _ring_recruiter(session, recruiter, call)
 
 
-def place_callback_call(session: Session, recruiter: User, task: CallbackTask) -> Call:
+def _window_check(
+    recruiter: User, zone: ZoneInfo, name: str, override: str | None
+) -> window.WindowCheck:
+    check = window.CallingWindow.from_settings(settings()).check(zone, clock.now())
+    yours = ZoneInfo(recruiter.timezone or settings().timezone)
+    window.require_window(check, name, override, yours)
+    return check
+
+
+def place_callback_call(
+    session: Session, recruiter: User, task: CallbackTask, *, override: str | None = None
+) -> Call:
     """Ring the recruiter to call back whoever left this voicemail: their candidate, or the
     number of an unknown caller (a call with no candidate)."""
     lock_for_writing(session)
@@ -43,15 +64,20 @@ def place_callback_call(session: Session, recruiter: User, task: CallbackTask) -
     if task.status != CallbackStatus.OPEN:
         raise flow.CallRefused("this callback is already done", 409)
     if task.candidate_id is not None:
-        return place_outbound_call(session, recruiter, task.candidate_id)
+        return place_outbound_call(session, recruiter, task.candidate_id, override=override)
     number = flow.check_can_call_number(session, recruiter, task.caller_number)
     known = session.scalar(select(Candidate).where(Candidate.phone == number))
     if known is not None:
         # They have become a candidate since: call them as one.
-        return place_outbound_call(session, recruiter, known.id)
+        return place_outbound_call(session, recruiter, known.id, override=override)
+    # A stranger's local time: their number's zone when it has one, else the team's.
+    zone = ZoneInfo(timezone_for(number, Rules.from_settings(settings())))
+    check = _window_check(recruiter, zone, "the caller", override)
     call = flow.create_outbound_call(
         session, recruiter, None, settings().twilio_phone_number, number=number, callback=task
     )
+    if override is not None and not check.is_open:
+        window.record_override(session, call, check, override, recruiter)
     return _ring_recruiter(session, recruiter, call)
 
 

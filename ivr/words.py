@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow
+from models.enums import CallbackReason, CallStatus, Direction, Disposition, Flow, OwedReason
 from models.phone import mask_phone
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ EVENT_TITLES: dict[str, str] = {
     "call.hung_up": "Phone network asked to end the call",
     "call.hang_up_failed": "Could not end the call",
     "call.attached": "Call linked to the candidate",
+    "call.window_overridden": "Called outside the candidate's calling hours",
     "twilio.answer": "Recruiter answered",
     "twilio.status": "Phone network status update",
     "twilio.dial_result": "Candidate leg ended",
@@ -64,6 +65,9 @@ EVENT_TITLES: dict[str, str] = {
     "callback.created": "Callback task created",
     "callback.done": "Callback done",
     "callback.reassigned": "Callback reassigned",
+    "owed.opened": "Call owed",
+    "owed.attempt": "Owed call attempted",
+    "owed.closed": "Owed call closed",
     "dial_in.code": "Recruiter keyed a candidate code",
     "dial_in.callback_choice": "Recruiter chose a callback",
     "dial_in.pin_ok": "Recruiter line PIN accepted",
@@ -177,6 +181,56 @@ def direction(value: str | None) -> str:
     return DIRECTIONS.get(value or "", value or "")
 
 
+# Why a recruiter owes a candidate a call, as the queue says it.
+OWED_REASONS: dict[str, str] = {
+    OwedReason.CLOSURE: "interviewed, not selected: tell them personally",
+    OwedReason.CALLBACK: "left a voicemail: call them back",
+    OwedReason.CALL_BACK_LATER: "asked to be called back",
+    OwedReason.OFFER_ANSWER: "offer waiting for their answer",
+}
+OWED_CLOSED: dict[str, str] = {
+    "told_personally": "told personally",
+    "reached": "reached",
+    "callback_done": "callback done",
+    "stage_changed": "the stage moved on",
+    "by_hand": "closed by hand",
+}
+
+
+def owed_reason(value: str | None) -> str:
+    return OWED_REASONS.get(value or "", value or "")
+
+
+def attempts(count: int) -> str:
+    return "not tried yet" if count == 0 else f"{count} attempt{'s' if count != 1 else ''}"
+
+
+def _day_time(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.strftime('%H:%M')} on {local.strftime('%A %d %B')}"
+
+
+def outside_window(
+    name: str, at: datetime, opens_at: datetime, their_zone: ZoneInfo, your_zone: ZoneInfo
+) -> str:
+    """Why a call to a candidate waits: their hour now, and when their calling window opens,
+    on their clock and the recruiter's."""
+    return (
+        f"it is {_day_time(at, their_zone)} for {name} ({their_zone.key}); their calling hours "
+        f"open at {_day_time(opens_at, their_zone)} their time, "
+        f"{_day_time(opens_at, your_zone)} your time ({your_zone.key}). "
+        "To call now, give a reason"
+    )
+
+
+def window_closed_note(opens_at: datetime, their_zone: ZoneInfo, your_zone: ZoneInfo) -> str:
+    """Beside a Call button outside the candidate's calling hours."""
+    return (
+        f"outside their calling hours: they open at {_day_time(opens_at, their_zone)} their "
+        f"time ({_day_time(opens_at, your_zone)} yours)"
+    )
+
+
 def callback_reason(value: str | None) -> str:
     return CALLBACK_REASONS.get(value or "", value or "")
 
@@ -281,8 +335,17 @@ def event_summary(kind: str, detail: dict[str, Any]) -> str:
         return str(detail.get("reason", ""))
     if kind == "call.reconciled":
         return f"{status(detail.get('status'))}: {detail.get('why', '')}"
+    if kind == "call.window_overridden":
+        return f"{plain(detail.get('reason'))} (their time {plain(detail.get('their_time'))})"
     if kind == "callback.created":
         return callback_reason(detail.get("reason"))
+    if kind == "owed.opened":
+        return owed_reason(detail.get("reason"))
+    if kind == "owed.attempt":
+        return f"{attempts(int(detail.get('attempts') or 0))} ({plain(detail.get('why'))})"
+    if kind == "owed.closed":
+        how = OWED_CLOSED.get(str(detail.get("closed_reason")), plain(detail.get("closed_reason")))
+        return f"{how}: {detail['note']}" if detail.get("note") else how
     if kind == "callback.done":
         return str(detail.get("reason") or "")
     if kind == "callback.reassigned":

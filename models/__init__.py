@@ -13,10 +13,14 @@ from models.enums import (
     Direction,
     Disposition,
     Flow,
+    OutcomeMeaning,
+    OwedClosedBy,
+    OwedReason,
     Role,
     Stage,
 )
 from models.outcome import OutcomeCode
+from models.owed import OwedCall
 from models.seal import CallSeal
 from models.user import ApiToken, User
 from models.webhook import WebhookDelivery
@@ -38,6 +42,10 @@ __all__ = [
     "Disposition",
     "Flow",
     "OutcomeCode",
+    "OutcomeMeaning",
+    "OwedCall",
+    "OwedClosedBy",
+    "OwedReason",
     "Role",
     "Stage",
     "User",

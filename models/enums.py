@@ -102,6 +102,35 @@ class CallbackReason(StrEnum):
     OFFER_ANSWER = "offer answer"
 
 
+class OwedReason(StrEnum):
+    """Why a recruiter owes a candidate a call (the owed-calls queue, ivr.callflow.owed)."""
+
+    CLOSURE = "closure"  # interviewed, not selected: they hear it from a person
+    CALLBACK = "callback"  # a voicemail waiting to be returned
+    CALL_BACK_LATER = "call_back_later"  # the candidate asked to be called back
+    OFFER_ANSWER = "offer_answer"  # an open offer waiting for the candidate's answer
+
+
+class OwedClosedBy(StrEnum):
+    """How an owed call stopped being owed."""
+
+    TOLD_PERSONALLY = "told_personally"  # a connected call with that outcome
+    REACHED = "reached"  # a connected call (a call back later)
+    CALLBACK_DONE = "callback_done"  # its callback task was done
+    STAGE_CHANGED = "stage_changed"  # the candidate moved on: nothing is owed any more
+    BY_HAND = "by_hand"  # the recruiter, after the attempts, with a written reason
+
+
+class OutcomeMeaning(StrEnum):
+    """What an outcome code means to the owed-calls queue, whatever an admin labels it."""
+
+    TOLD_NOT_SELECTED = "told_not_selected"
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    CALL_BACK_LATER = "call_back_later"
+    WRONG_NUMBER = "wrong_number"
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The members as plain strings, in order (for choices, messages and JSON schemas)."""
     return tuple(member.value for member in enum)

@@ -6,10 +6,12 @@ from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from models.base import Base
+from models.enums import OutcomeMeaning, enum_check
 
 
 class OutcomeCode(Base):
     __tablename__ = "outcome_codes"
+    __table_args__ = (enum_check("means", OutcomeMeaning, "means"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digit: Mapped[str] = mapped_column(String(1), unique=True)
@@ -17,6 +19,9 @@ class OutcomeCode(Base):
     sets_stage: Mapped[str | None] = mapped_column(String(20))
     marks_do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the code means to the owed-calls queue (models.enums.OutcomeMeaning), kept apart
+    # from the label so that an admin's relabelling changes no rule.
+    means: Mapped[str | None] = mapped_column(String(20))
 
     @validates("digit")
     def _check_digit(self, _key: str, value: str) -> str:

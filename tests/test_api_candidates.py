@@ -607,6 +607,7 @@ def test_an_upsert_updates_the_candidate_it_already_made(api, session, recruiter
         "candidate.created",
         "candidate.details_changed",
         "candidate.stage_changed",
+        "owed.opened",  # the offer waits for its answer (ivr.callflow.owed)
     ]
 
 

@@ -146,8 +146,9 @@ def test_a_row_repeating_an_earlier_rows_phone_updates_the_candidate_it_made(
     assert (report.created, report.updated) == (1, 1)
     [jane] = session.scalars(select(Candidate)).all()
     assert jane.stage == "offer"
+    # An offer waits for its answer in the owner's queue (ivr.callflow.owed).
     assert [e.kind for e in events_of(session, jane)] == [
-        "candidate.created", "candidate.stage_changed"]  # fmt: skip
+        "candidate.created", "candidate.stage_changed", "owed.opened"]  # fmt: skip
 
 
 def test_an_owner_change_later_in_the_file_records_who_had_the_candidate(

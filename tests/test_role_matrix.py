@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from models import Base, Call, CallbackTask, Candidate
+from models import Base, Call, CallbackTask, Candidate, OwedCall, utcnow
 from tests.fixtures.twilio import COMPANY_NUMBER
 
 ROLES = ("recruiter", "auditor", "admin")
@@ -34,6 +34,7 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.attach_call": ("POST", ("recruiter",)),
     "web.correct_call_outcome": ("POST", ("recruiter",)),
     "web.hang_up_call": ("POST", ("recruiter",)),
+    "web.key_call_outcome": ("POST", ("recruiter",)),
     "web.candidate_list": ("GET", ANY),
     "web.candidate_detail": ("GET", ANY),
     "web.new_candidate": ("GET", WRITERS),
@@ -47,6 +48,9 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "web.callback_done": ("POST", ("recruiter",)),
     "web.callback_reassign": ("POST", ("recruiter",)),
     "web.callback_call": ("POST", ("recruiter",)),
+    "web.close_owed_call": ("POST", ("recruiter",)),
+    "web.call_next": ("POST", ("recruiter",)),
+    "web.pause_call_next": ("POST", ("recruiter",)),
     "web.call_log": ("GET", READERS),
     "web.call_log_csv": ("GET", READERS),
     "web.system_changes": ("GET", ("auditor",)),
@@ -71,6 +75,8 @@ MATRIX: dict[str, tuple[str, Any]] = {
     "api.get_call": ("GET", READERS),
     "api.create_outcome_correction": ("POST", ("recruiter",)),
     "api.list_access_records": ("GET", ("admin",)),
+    "api.list_owed_calls": ("GET", ANY),
+    "api.create_call_next": ("POST", ("recruiter",)),
     "api.create_candidate": ("POST", WRITERS),
     "api.list_candidates": ("GET", ANY),
     "api.get_candidate": ("GET", ANY),
@@ -120,14 +126,21 @@ def people(make_user, make_candidate, session):
     session.flush()
     task = CallbackTask(voicemail_call_id=voicemail.id, caller_number="+15005550999")
     session.add(task)
+    session.flush()
+    # A closure call the recruiter owes, tried often enough to be closed by hand.
+    owed = OwedCall(reason="closure", candidate_id=candidate.id, recruiter_id=users["recruiter"].id,
+                    due_at=utcnow(), attempts=5)  # fmt: skip
+    session.add(owed)
     session.commit()
+    OWED_IDS[task.id] = owed.id
     return users, candidate, call, task
 
 
 def _url(app, endpoint: str, candidate, call, users, task) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"call_id": call.id, "candidate_id": candidate.id, "user_id": users["auditor"].id,
-              "source": "ats", "external_id": "A-1", "task_id": task.id}  # fmt: skip
+              "source": "ats", "external_id": "A-1", "task_id": task.id,
+              "owed_id": OWED_IDS[task.id]}  # fmt: skip
     with app.test_request_context():
         from flask import url_for
 
@@ -175,6 +188,7 @@ def _request(app, api_token, method, url, user, body=None):
     return client.post(url, headers=headers, data=data)
 
 
+OWED_IDS: dict[int, int] = {}  # the people fixture's owed call, by its callback task's id
 CASES = [(endpoint, role) for endpoint in MATRIX for role in (*ROLES, None)]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from twiml.common import ask, goodbye, say
+from twiml.hours import spoken_time
 from twiml.inbound import MENU_TIMEOUT
 
 # What the recruiter is told after a code or a callback choice, by what came of it.
@@ -19,6 +20,11 @@ NOTES = {
     "code-do-not-call": "{name} is marked do not call. Please enter another code.",
     "calling": "Calling {name}.",
     "callback-do-not-call": "{name} is marked do not call.",
+    "number-do-not-call": "That caller's number is marked do not call.",
+    "outside-window": (
+        "It is {at} for {name}, outside their calling hours. To call them now, use Call "
+        "anyway on your page, and say why."
+    ),
     "withheld": "That caller withheld their number.",
     "calling-back": "Calling {name} back.",
     "pin-wrong": "That PIN is not right.",
@@ -41,6 +47,9 @@ class Note(Protocol):
     @property
     def digits(self) -> str: ...
 
+    @property
+    def at(self) -> time | None: ...  # the callee's local time, for "outside-window"
+
 
 class Waiting(Protocol):
     @property
@@ -57,7 +66,10 @@ def note(said: Note | None) -> str:
     """The sentence for a note; digits are read one by one, a missing name is 'the caller'."""
     if said is None:
         return ""
-    return NOTES[said.kind].format(name=said.name or "the caller", digits=" ".join(said.digits))
+    at = spoken_time(said.at) if said.at is not None else ""
+    return NOTES[said.kind].format(
+        name=said.name or "the caller", digits=" ".join(said.digits), at=at
+    )
 
 
 def pin_prompt(action_url: str, retry_url: str | None, intro: Note | None = None) -> VoiceResponse:

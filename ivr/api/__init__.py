@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from ivr.api import access, calls, candidates, health, openapi  # noqa: E402,F401  (routes register on bp)
+from ivr.api import access, calls, candidates, health, openapi, owed  # noqa: E402,F401  (routes register on bp)

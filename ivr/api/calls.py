@@ -3,17 +3,20 @@ its timeline, correct an outcome."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
 from ivr import calllog, words
 from ivr.api import bp
+from ivr.callflow import window
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
 from ivr.callflow.outbound import CallRefused
 from ivr.db import get_session
 from ivr.placement import place_outbound_call
 from ivr.security import api_auth, api_error, json_object
-from ivr.serialize import call_json, event_json
+from ivr.serialize import call_json, event_json, iso
 from models import Role
 from models.base import MAX_ID
 
@@ -25,14 +28,23 @@ UNCONFIRMED = words.CHECKING_PLACEMENT
 @api_auth(Role.RECRUITER)
 def create_call() -> ResponseReturnValue:
     body = json_object('{"candidate_id": 12}')
+    # Outside the candidate's calling window a call needs a reason: {"override_reason": "..."}.
     candidate_id = body.get("candidate_id")
     if isinstance(candidate_id, bool) or not isinstance(candidate_id, int) or candidate_id < 1:
         return api_error(400, "candidate_id must be a positive integer", field="candidate_id")
     if candidate_id > MAX_ID:
         return api_error(404, "no such candidate")
+    try:
+        override = window.parse_override(body.get("override_reason"))
+    except ValueError as bad:
+        return api_error(400, str(bad), field="override_reason")
     session = get_session()
     try:
-        call = place_outbound_call(session, g.api_user, candidate_id)
+        call = place_outbound_call(session, g.api_user, candidate_id, override=override)
+    except window.OutsideWindow as outside:
+        return api_error(
+            outside.status, outside.reason, opens_at=iso(outside.opens_at.astimezone(UTC))
+        )
     except CallRefused as refused:
         return api_error(refused.status, refused.reason)
     location = {"Location": f"/api/v1/calls/{call.id}"}

@@ -15,7 +15,7 @@ from ivr.keyset import MAX_PAGE_SIZE, PAGE_SIZE
 from ivr.words import LIVE_STATE_CODES
 from models.base import MAX_ID
 from models.candidate import EMAIL_MAX, EXTERNAL_ID_MAX, NAME_MAX, REASON_MAX, SOURCE_MAX
-from models.enums import STAGES
+from models.enums import STAGES, OwedReason, values
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +153,10 @@ SCHEMAS: dict[str, Any] = {
             "error": STR,
             "field": STR,
             "existing_id": {**INT, "description": "On 409: the candidate that already has it."},
+            "opens_at": {
+                **TIME,
+                "description": "On 409 outside the candidate's calling window: when it opens.",
+            },
         },
     },
     "Call": CALL_SCHEMA,
@@ -185,6 +189,33 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "correction": {"$ref": "#/components/schemas/Event"},
             "call": {"$ref": "#/components/schemas/Call"},
+        },
+    },
+    "OwedCalls": {
+        "type": "object",
+        "required": ["owed_calls"],
+        "properties": {
+            "owed_calls": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "candidate_id", "reason", "due_at", "attempts"],
+                    "properties": {
+                        "id": INT,
+                        "candidate_id": _nullable(INT),
+                        "candidate_name": _nullable(STR),
+                        "recruiter_id": _nullable(INT),
+                        "reason": {"type": "string", "enum": list(values(OwedReason))},
+                        "opened_at": TIME,
+                        "due_at": TIME,
+                        "overdue": {"type": "boolean"},
+                        "attempts": INT,
+                        "last_attempt_at": _nullable(TIME),
+                        "callback_task_id": _nullable(INT),
+                        "may_close": {"type": "boolean"},
+                    },
+                },
+            },
         },
     },
     "AccessRecordPage": {
@@ -634,7 +665,15 @@ PATHS: dict[str, Any] = {
                 {
                     "type": "object",
                     "required": ["candidate_id"],
-                    "properties": {"candidate_id": {"type": "integer", "minimum": 1}},
+                    "properties": {
+                        "candidate_id": {"type": "integer", "minimum": 1},
+                        "override_reason": {
+                            "type": "string",
+                            "maxLength": 500,
+                            "description": "Why the call is placed outside the candidate's "
+                            "calling window (their local CALLING_HOURS); logged on the call.",
+                        },
+                    },
                     "description": "An id above 2**31-1 names no candidate (404).",
                 }
             ),
@@ -649,7 +688,10 @@ PATHS: dict[str, Any] = {
                 "401": UNAUTHORIZED,
                 "403": _error("Not a recruiter, or not this recruiter's candidate."),
                 "404": _error("No such candidate."),
-                "409": _error("A call is already live, or the candidate is do-not-call."),
+                "409": _error(
+                    "A call is already live, the candidate is do-not-call, or it is outside "
+                    "their calling window (`opens_at`; send `override_reason` to call anyway)."
+                ),
                 "422": _error("A phone number is missing or cannot be dialled."),
                 "502": _error("The phone network refused or could not be reached."),
             },
@@ -706,6 +748,37 @@ PATHS: dict[str, Any] = {
                 "404": _error("No such call, or not one this user may read."),
                 "409": _error("The call is live, or already has that outcome."),
                 "422": _error("No such active outcome digit, or no reason given."),
+            },
+        }
+    },
+    "/owed-calls": {
+        "get": {
+            "summary": "Open owed calls (closure calls, callbacks, call back later, offers "
+            "waiting for an answer), soonest due first.",
+            "description": "A recruiter gets their own; auditors and admins may pass "
+            "`recruiter_id` (without it: every recruiter's). Auditors' reads are recorded.",
+            "x-roles": ["recruiter", "auditor", "admin"],
+            "parameters": [{"name": "recruiter_id", "in": "query", "schema": ID}],
+            "responses": {
+                "200": _json("The open owed calls.", "OwedCalls"),
+                "400": BAD_REQUEST,
+                "401": UNAUTHORIZED,
+                "403": _error("A recruiter asked for another recruiter's owed calls."),
+            },
+        }
+    },
+    "/owed-calls/next": {
+        "post": {
+            "summary": "Call next: ring the recruiter for the first owed call that may be placed "
+            "now; after each outcome the next rings, until the queue is done or paused.",
+            "x-roles": ["recruiter"],
+            "responses": {
+                "201": _json("The call, ringing the recruiter's phone.", "Call"),
+                "401": UNAUTHORIZED,
+                "403": FORBIDDEN,
+                "409": _error("Nobody in the queue can be called now, or a call is live."),
+                "422": _error("The recruiter has no phone number."),
+                "502": _error("The phone network refused or could not be reached."),
             },
         }
     },

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.events import record_event
 from ivr.permissions import can_work_callback, may_take_callbacks, workable_callbacks
 from models import (
@@ -85,6 +86,7 @@ def ensure_callback_task(session: Session, call: Call) -> CallbackTask:
         "callback.created",
         detail={"task_id": task.id, "recruiter_id": task.recruiter_id, "reason": task.reason},
     )
+    owed.on_callback_created(session, task, call)
     log.info("callback task %s created call_sid=%s", task.id, call.parent_sid)
     return task
 
@@ -120,6 +122,7 @@ def close_callbacks(session: Session, call: Call) -> list[CallbackTask]:
             detail={"task_id": task.id, "voicemail_call_id": task.voicemail_call_id},
             actor=call.recruiter,
         )
+        owed.on_callback_done(session, task, call.recruiter, call)
     return tasks
 
 
@@ -167,6 +170,7 @@ def mark_done(session: Session, task: CallbackTask, actor: User, reason: object)
         actor=actor,
         detail={"task_id": task.id, "reason": why, "by": "hand"},
     )
+    owed.on_callback_done(session, task, actor)
 
 
 def reassign(
@@ -197,3 +201,4 @@ def reassign(
             "reason": why,
         },
     )
+    owed.on_callback_reassigned(session, task)

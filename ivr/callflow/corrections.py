@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.events import record_change, record_event
 from ivr.callflow.outbound import apply_outcome_effects
 from ivr.permissions import can_correct_outcome
@@ -103,6 +104,9 @@ def _revert(session: Session, call: Call, effects: list[CallEvent], user: User, 
                           call=call, detail={"from": after, "to": before, "reason": why,
                                              "reverts": effect.id})  # fmt: skip
             candidate.stage = before
+            # What the reverted stage owed the candidate is no longer owed (ivr.callflow.owed).
+            owed.on_stage_change(session, user, candidate, after, before, via="correction",
+                                 call=call)  # fmt: skip
         elif effect.kind == "candidate.do_not_call" and candidate.do_not_call:
             record_change(session, "candidate.do_not_call_cleared", actor=user,
                           candidate=candidate, call=call,

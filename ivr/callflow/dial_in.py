@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_event, record_webhook, webhook_payload
 from ivr.callflow.presence import take_line
+from ivr.callflow.window import CallingWindow
 from ivr.permissions import owns_candidate
 from models import Call, CallbackStatus, CallbackTask, CallEvent, Candidate, User
 from twiml.dial_in import note as spoken
@@ -35,6 +36,8 @@ class Said(StrEnum):
     CODE_DO_NOT_CALL = "code-do-not-call"
     CALLING = "calling"
     CALLBACK_DO_NOT_CALL = "callback-do-not-call"
+    NUMBER_DO_NOT_CALL = "number-do-not-call"
+    OUTSIDE_WINDOW = "outside-window"
     WITHHELD = "withheld"
     CALLING_BACK = "calling-back"
     PIN_WRONG = "pin-wrong"
@@ -48,6 +51,7 @@ class Note:
     kind: Said
     name: str | None = None
     digits: str = ""
+    at: time | None = None  # the callee's local time (OUTSIDE_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,12 @@ def _refused(session: Session, call: Call, form: Mapping[str, str], where: str) 
 
 
 def enter_code(
-    session: Session, call: Call, form: Mapping[str, str], attempt: int, now: datetime
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    attempt: int,
+    now: datetime,
+    window: CallingWindow | None = None,
 ) -> Step:
     """The code prompt's answer: star for the callbacks, a code, or nothing at all."""
     if not pin_entered(session, call):
@@ -182,11 +191,26 @@ def enter_code(
     if digits is None:
         # Reached through the prompt's Redirect: no key at all, so simply ask again.
         return HangUp() if attempt > MAX_CODE_PROMPTS else AskForCode(attempt)
-    return choose_candidate_by_code(session, call, form, attempt)
+    return choose_candidate_by_code(session, call, form, attempt, now, window)
+
+
+def outside_window(
+    candidate: Candidate, window: CallingWindow | None, now: datetime | None
+) -> Note | None:
+    """The recruiter line places no call outside the candidate's calling window: a reason to
+    call anyway is typed on the page, which the phone cannot take."""
+    if window is None or now is None or window.check(candidate.zone, now).is_open:
+        return None
+    return Note(Said.OUTSIDE_WINDOW, name=candidate.name, at=now.astimezone(candidate.zone).time())
 
 
 def choose_candidate_by_code(
-    session: Session, call: Call, form: Mapping[str, str], attempt: int
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    attempt: int,
+    now: datetime | None = None,
+    window: CallingWindow | None = None,
 ) -> Step:
     recruiter = call.recruiter
     digits = form.get("Digits", "").strip("#")
@@ -201,6 +225,8 @@ def choose_candidate_by_code(
         note, candidate = Note(Said.NOT_YOURS), None
     elif candidate.do_not_call:
         note, candidate = Note(Said.CODE_DO_NOT_CALL, name=candidate.name), None
+    elif (closed := outside_window(candidate, window, now)) is not None:
+        note, candidate = closed, None
     else:
         note = Note(Said.CALLING, name=candidate.name)
     # The timeline keeps the very words the recruiter heard.
@@ -229,7 +255,12 @@ def waiting_callbacks(session: Session, call: Call, now: datetime) -> CallbacksM
 
 
 def choose_callback(
-    session: Session, call: Call, form: Mapping[str, str], task_id: int | None
+    session: Session,
+    call: Call,
+    form: Mapping[str, str],
+    task_id: int | None,
+    now: datetime | None = None,
+    window: CallingWindow | None = None,
 ) -> Step:
     """The callbacks menu's answer: 1 calls the offered callback's caller back."""
     if not pin_entered(session, call):
@@ -244,15 +275,27 @@ def choose_callback(
     candidate = task.candidate
     if candidate is not None and candidate.do_not_call:
         return AskForCode(1, Note(Said.CALLBACK_DO_NOT_CALL, name=candidate.name))
+    if candidate is not None and (closed := outside_window(candidate, window, now)) is not None:
+        return AskForCode(1, closed)
     if candidate is not None:
         use_candidate(call, candidate)
     else:
         call.candidate_number = task.caller_number
     if not call.candidate_number:
         return AskForCode(1, Note(Said.WITHHELD))
+    if candidate is None and _number_is_do_not_call(session, call.candidate_number):
+        # An unknown caller's number that has since become a candidate marked do-not-call
+        # (as for a one-click call back: ivr.callflow.outbound.check_can_call_number).
+        call.candidate_number = None
+        return AskForCode(1, Note(Said.NUMBER_DO_NOT_CALL))
     return Connect(
         call.candidate_number, Note(Said.CALLING_BACK, candidate.name if candidate else None)
     )
+
+
+def _number_is_do_not_call(session: Session, number: str) -> bool:
+    known = session.scalar(select(Candidate).where(Candidate.phone == number))
+    return known is not None and known.do_not_call
 
 
 def use_candidate(call: Call, candidate: Candidate) -> None:

@@ -24,11 +24,14 @@ def record_event(
     actor: User | None = None,
     idempotency_key: str | None = None,
     call_sid: str | None = None,
+    candidate: Candidate | None = None,
 ) -> CallEvent:
     """call_sid: the Twilio call the event is about, when no payload names it (a call placed
-    over REST); kept so that no other call of ours is ever taken for it."""
+    over REST); kept so that no other call of ours is ever taken for it. `candidate`: also on
+    that candidate's timeline (as a change to them is)."""
     event = CallEvent(
         call_id=call.id,
+        candidate_id=candidate.id if candidate is not None else None,
         kind=kind,
         source=source,
         call_sid=(payload or {}).get("CallSid") or call_sid,

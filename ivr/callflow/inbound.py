@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.callbacks import assignee, close_callbacks, ensure_callback_task, last_caller
 from ivr.callflow.events import already_recorded, record_event, record_webhook
 from ivr.callflow.hours import BusinessHours
@@ -299,6 +300,7 @@ def after_hunt_leg(
     """The Dial to the index-th recruiter ended: bridged, the caller gone, or ring the next."""
     if record_hunt_result(session, call, form, index, recruiter_id):
         close_callbacks(session, call)
+        owed.on_reached(session, call)
         release_line(call)  # the bridge has ended: the recruiter is free again
         return Bridged(ring_back=request_outcome_call(session, call))
     if form.get("CallStatus") == CallStatus.COMPLETED or call.ended_at is not None:

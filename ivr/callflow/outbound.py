@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.callbacks import close_callbacks
 from ivr.callflow.events import already_recorded, record_change, record_event, record_webhook
 from ivr.callflow.outcome_call import request_outcome_call
 from ivr.callflow.presence import live_call_for
 from ivr.callflow.status import end_call
-from ivr.permissions import owns_candidate, places_calls
+from ivr.permissions import can_correct_outcome, owns_candidate, places_calls
 from models import (
     Call,
     CallbackTask,
@@ -338,6 +339,7 @@ def record_dial_result(session: Session, call: Call, form: Mapping[str, str]) ->
     record_webhook(session, call, "twilio.dial_result", form, detail=detail, idempotency_key=key)
     if dial_status == "completed" and not machine:
         close_callbacks(session, call)
+    owed.on_dial_result(session, call, dial_status)
     return dial_status
 
 
@@ -409,9 +411,7 @@ def record_outcome(
 def _save_outcome(
     session: Session, call: Call, code: OutcomeCode, form: Mapping[str, str], attempt: int
 ) -> None:
-    call.outcome_code_id = code.id
-    call.outcome_at = utcnow()
-    call.outcome_by_id = call.recruiter_id
+    _set_outcome(call, code, call.recruiter)
     record_webhook(
         session,
         call,
@@ -423,14 +423,60 @@ def _save_outcome(
     apply_outcome_effects(session, call, code, call.recruiter)
 
 
+def _set_outcome(call: Call, code: OutcomeCode, actor: User | None) -> None:
+    call.outcome_code_id = code.id
+    call.outcome = code
+    call.outcome_at = utcnow()
+    call.outcome_by_id = actor.id if actor is not None else call.recruiter_id
+
+
+class OutcomeRefused(CallRefused):
+    """An outcome keyed on the page that cannot be saved; the reason is shown as is."""
+
+
+def key_outcome_on_page(session: Session, call: Call, user: User, digit: object) -> OutcomeCode:
+    """The outcome keyed on the web page after the call, for a recruiter who hung up before
+    the menu: the same codes and the same effects as the keypad (stage, do-not-call, owed
+    calls), logged as the same "outcome.recorded" event, marked as keyed on the page. A call
+    that has an outcome already is corrected instead (ivr.callflow.corrections)."""
+    if not can_correct_outcome(user, call):
+        raise OutcomeRefused("only the recruiter who made the call keys its outcome", 403)
+    if call.is_active:
+        raise OutcomeRefused("the call is still live; key the outcome in on the phone", 409)
+    if call.outcome_code_id is not None:
+        raise OutcomeRefused("the call has an outcome already; correct it instead", 409)
+    code = None
+    if isinstance(digit, str) and len(digit) == 1 and digit.isdigit():
+        code = session.scalar(
+            select(OutcomeCode).where(OutcomeCode.digit == digit, OutcomeCode.is_active.is_(True))
+        )
+    if code is None:
+        raise OutcomeRefused("choose one of the active outcome codes", 422)
+    _set_outcome(call, code, user)
+    record_event(
+        session,
+        call,
+        "outcome.recorded",
+        source="user",
+        detail={"digit": code.digit, "label": code.label, "via": "page"},
+        actor=user,
+    )
+    apply_outcome_effects(session, call, code, user)
+    return code
+
+
 def apply_outcome_effects(
     session: Session, call: Call, code: OutcomeCode, actor: User | None
 ) -> None:
-    """What an outcome means for the candidate: a new pipeline stage, or do-not-call."""
+    """What an outcome means for the candidate: a new pipeline stage, or do-not-call, and what
+    they are owed (ivr.callflow.owed: a closure call opened by the stage, closed by a call
+    that told them; an attempt; a call back later)."""
     candidate = call.candidate
     if candidate is None:
+        owed.on_outcome(session, call, code, actor)
         return
     if code.sets_stage and candidate.stage != code.sets_stage:
+        before = candidate.stage
         record_change(
             session,
             "candidate.stage_changed",
@@ -441,6 +487,9 @@ def apply_outcome_effects(
             source="app",
         )
         candidate.stage = code.sets_stage
+        owed.on_stage_change(
+            session, actor, candidate, before, code.sets_stage, via="outcome", call=call
+        )
     if code.marks_do_not_call and not candidate.do_not_call:
         candidate.do_not_call = True
         candidate.do_not_call_reason = code.label
@@ -453,6 +502,7 @@ def apply_outcome_effects(
             call=call,
             source="app",
         )
+    owed.on_outcome(session, call, code, actor)
 
 
 def outcome_menu_items(session: Session) -> list[tuple[str, str]]:

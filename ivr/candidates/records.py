@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from phonenumbers import timezone as phone_timezones
@@ -19,7 +19,9 @@ from sqlalchemy import ARRAY, String, any_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.callflow import owed
 from ivr.callflow.events import record_change
+from ivr.callflow.owed import OwedPolicy
 from ivr.config import Settings
 from ivr.permissions import (
     can_create_candidates,
@@ -67,10 +69,16 @@ class Rules:
 
     region: str = "US"
     default_timezone: str = "UTC"
+    # When a call owed to a candidate (closure, offer answer) falls due.
+    owed: OwedPolicy = field(default_factory=OwedPolicy.default)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
-        return cls(region=settings.default_phone_region, default_timezone=settings.timezone)
+        return cls(
+            region=settings.default_phone_region,
+            default_timezone=settings.timezone,
+            owed=OwedPolicy.from_settings(settings),
+        )
 
 
 class CandidateError(Exception):
@@ -568,7 +576,16 @@ def update_candidate(
 
     if "stage" in fields and fields["stage"] != candidate.stage:
         events.append(
-            change_stage(session, actor, candidate, fields["stage"], reason, via=via, flush=flush)
+            change_stage(
+                session,
+                actor,
+                candidate,
+                fields["stage"],
+                reason,
+                via=via,
+                flush=flush,
+                policy=rules.owed,
+            )
         )
     if moves_owner:
         events.append(
@@ -612,12 +629,16 @@ def change_stage(
     *,
     via: str,
     flush: bool = True,
+    policy: OwedPolicy | None = None,
 ) -> CallEvent:
-    detail: dict[str, Any] = {"from": candidate.stage, "to": stage, "via": via}
+    """The one place a surface changes a stage: it also opens (or closes) what the change
+    owes the candidate, a closure call after an interview above all (ivr.callflow.owed)."""
+    before = candidate.stage
+    detail: dict[str, Any] = {"from": before, "to": stage, "via": via}
     if reason:
         detail["reason"] = reason
     candidate.stage = stage
-    return record_change(
+    event = record_change(
         session,
         "candidate.stage_changed",
         actor=actor,
@@ -625,6 +646,10 @@ def change_stage(
         detail=detail,
         flush=flush,
     )
+    owed.on_stage_change(
+        session, actor, candidate, before, stage, via=via, policy=policy, flush=flush
+    )
+    return event
 
 
 def change_owner(
@@ -650,6 +675,7 @@ def change_owner(
         detail["reason"] = reason
     candidate.owner_id = owner.id if owner else None
     candidate.owner = owner
+    owed.on_owner_change(session, candidate, candidate.owner_id)
     return record_change(
         session,
         "candidate.owner_changed",

@@ -13,6 +13,7 @@ from ivr import clock, heads, ringback, spool
 from ivr.callflow import outbound, outcome_call
 from ivr.callflow import reconcile as flow
 from ivr.callflow.events import already_recorded, record_event
+from ivr.callnext import continue_call_next
 from ivr.config import settings
 from ivr.tasks import Job, enqueue
 from ivr.telephony import RemoteCall, TelephonyError, gateway
@@ -157,6 +158,7 @@ JOBS: dict[str, tuple[Job, int]] = {
     "ring_back": (ringback.ring_back_for_outcome, 0),
     "hang_up": (hang_up, 2),
     "reconcile_call": (reconcile_call, 0),
+    "call_next": (continue_call_next, 0),
 }
 # name -> job, run every minute by the worker's scheduler.
 PERIODIC: dict[str, Job] = {

@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import clock
 from ivr.callflow import dial_in as flow
+from ivr.callflow.window import CallingWindow
 from ivr.voice.hook import Hook, webhook
 from models import Flow
 from twiml import dial_in as prompts
@@ -22,14 +23,20 @@ def dial_in_pin(hook: Hook) -> VoiceResponse:
 
 @webhook("/dial-in/<id:call_id>/code", call=True, flow=Flow.DIAL_IN)
 def dial_in_code(hook: Hook) -> VoiceResponse:
+    window = CallingWindow.from_settings(hook.settings)
     return answer(
-        hook, flow.enter_code(hook.session, hook.call, hook.form, hook.attempt, clock.now())
+        hook,
+        flow.enter_code(hook.session, hook.call, hook.form, hook.attempt, clock.now(), window),
     )
 
 
 @webhook("/dial-in/<id:call_id>/callback-choice", call=True, flow=Flow.DIAL_IN)
 def dial_in_callback_choice(hook: Hook) -> VoiceResponse:
-    return answer(hook, flow.choose_callback(hook.session, hook.call, hook.form, hook.task_id))
+    window = CallingWindow.from_settings(hook.settings)
+    return answer(
+        hook,
+        flow.choose_callback(hook.session, hook.call, hook.form, hook.task_id, clock.now(), window),
+    )
 
 
 def answer(hook: Hook, step: flow.Step) -> VoiceResponse:

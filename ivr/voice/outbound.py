@@ -5,7 +5,7 @@ from __future__ import annotations
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.callflow import outbound as flow
-from ivr.callflow import outcome_call
+from ivr.callflow import outcome_call, owed
 from ivr.callflow.status import apply_status_callback
 from ivr.tasks import enqueue
 from ivr.voice.hook import Hook, webhook
@@ -18,6 +18,7 @@ from twiml.common import empty
 def outbound_status(hook: Hook) -> VoiceResponse:
     _confirm(hook)
     apply_status_callback(hook.session, hook.call, hook.form)
+    _maybe_call_next(hook)
     return empty()
 
 
@@ -111,10 +112,18 @@ def outbound_candidate_status(hook: Hook) -> VoiceResponse:
 def outbound_outcome(hook: Hook) -> VoiceResponse:
     result = flow.record_outcome(hook.session, hook.call, hook.form, hook.attempt)
     if result.saved is not None:
+        _maybe_call_next(hook)
         return prompts.outcome_saved(result.saved.label)
     if not result.retry:
         return prompts.outcome_not_recorded()
     return _outcome_menu(hook, hook.attempt + 1, prompts.outcome_retry(result.heard_nothing))
+
+
+def _maybe_call_next(hook: Hook) -> None:
+    """A Call next run goes on once the outcome is keyed and the recruiter's leg has ended."""
+    call = hook.call
+    if owed.claim_continuation(hook.session, call) and call.recruiter_id is not None:
+        hook.after_commit(enqueue, "call_next", call.recruiter_id, call.id)
 
 
 def _outcome_menu(hook: Hook, attempt: int, intro: str) -> VoiceResponse:

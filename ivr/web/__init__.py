@@ -16,5 +16,6 @@ from ivr.web import (  # noqa: E402,F401  (routes register on bp)
     imports,
     log,
     me,
+    owed,
     viewer,
 )

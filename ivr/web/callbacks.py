@@ -22,7 +22,7 @@ from ivr.security import role_required
 from ivr.serialize import iso
 from ivr.telephony import TelephonyError, gateway
 from ivr.web import bp
-from ivr.web.calls import answer_placement, other_recruiters, own_candidates
+from ivr.web.calls import answer_placement, other_recruiters, own_candidates, window_override
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
 from models import CallbackTask, Candidate, Direction, Role, User
@@ -146,7 +146,9 @@ def callback_reassign(task_id: int) -> ResponseReturnValue:
 def callback_call(task_id: int) -> ResponseReturnValue:
     """One click to call back whoever left the voicemail, known candidate or not."""
     task = _task(task_id)
-    return answer_placement(lambda session: place_callback_call(session, current_user, task))
+    return answer_placement(
+        lambda session: place_callback_call(session, current_user, task, override=window_override())
+    )
 
 
 @bp.get("/calls/<id:call_id>/recording")

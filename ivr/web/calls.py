@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr import calllog, words
+from ivr.callflow import owed, window
 from ivr.callflow.callbacks import open_callbacks
 from ivr.callflow.events import record_event
 from ivr.callflow.outbound import CallRefused
@@ -50,6 +51,12 @@ def live_json(call: Call) -> dict[str, object]:
     data["recruiter_name"] = call.recruiter.name if call.recruiter else None
     data["call_url"] = url_for("web.call_detail", call_id=call.id)
     data["notes_url"] = url_for("web.add_call_note", call_id=call.id)
+    # Call next: a page following this call waits for, then follows, the next one.
+    run = owed.next_state(get_session(), call)
+    data["call_next"] = run.in_run
+    data["call_next_pending"] = run.pending
+    data["next_call_id"] = run.next_call_id
+    data["pause_next_url"] = url_for("web.pause_call_next", call_id=call.id)
     data["history_url"] = history_url(call)
     data["hang_up_url"] = (
         url_for("web.hang_up_call", call_id=call.id) if can_hang_up(current_user, call) else None
@@ -117,9 +124,12 @@ def calls_dashboard() -> ResponseReturnValue:
         for call in calls:
             if len(history[call.candidate_id or 0]) < HISTORY_ON_DASHBOARD:
                 history[call.candidate_id or 0].append(call)
+    from ivr.web.owed import queue_for  # ivr.web.owed builds on this module
+
     live = live_call_for(session, current_user)
     return render_template(
         "dashboard.html",
+        **queue_for(current_user),
         candidates=candidates,
         history=history,
         live=live,
@@ -133,8 +143,18 @@ def calls_dashboard() -> ResponseReturnValue:
 @role_required(Role.RECRUITER)
 def call_candidate(candidate_id: int) -> ResponseReturnValue:
     return answer_placement(
-        lambda session: place_outbound_call(session, current_user, candidate_id)
+        lambda session: place_outbound_call(
+            session, current_user, candidate_id, override=window_override()
+        )
     )
+
+
+def window_override() -> str | None:
+    """The reason typed for calling outside the candidate's calling window, if any."""
+    try:
+        return window.parse_override(request.form.get("override_reason"))
+    except ValueError as bad:
+        raise CallRefused(str(bad), 400) from None
 
 
 def answer_placement(place: Callable[[Session], Call]) -> ResponseReturnValue:

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ivr import calllog
+from ivr.callflow import owed
 from ivr.callflow.callbacks import callback_for
 from ivr.callflow.corrections import CorrectionRefused, correct_outcome
+from ivr.callflow.outbound import OutcomeRefused, key_outcome_on_page
 from ivr.candidates.records import CandidateError, add_note
 from ivr.db import get_session
 from ivr.permissions import (
@@ -22,6 +24,7 @@ from ivr.permissions import (
 )
 from ivr.security import role_required
 from ivr.serialize import iso
+from ivr.tasks import enqueue
 from ivr.web import bp
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import when
@@ -151,6 +154,7 @@ def add_call_note(call_id: int) -> ResponseReturnValue:
 @bp.post("/calls/<id:call_id>/outcome-corrections")
 @role_required(Role.RECRUITER)
 def correct_call_outcome(call_id: int) -> ResponseReturnValue:
+    """Change a saved outcome, saying why (the original stays in the timeline)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -165,4 +169,26 @@ def correct_call_outcome(call_id: int) -> ResponseReturnValue:
         return redirect(url_for("web.call_detail", call_id=call_id)), 303
     session.commit()
     flash("Outcome corrected; the original stays in the timeline.", "info")
+    return redirect(url_for("web.call_detail", call_id=call_id)), 303
+
+
+@bp.post("/calls/<id:call_id>/outcome")
+@role_required(Role.RECRUITER)
+def key_call_outcome(call_id: int) -> ResponseReturnValue:
+    """Key in the outcome of a call that ended before the menu: same codes, same effects."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    call = _readable_call(call_id)
+    try:
+        code = key_outcome_on_page(session, call, current_user, request.form.get("digit"))
+    except OutcomeRefused as refused:
+        session.rollback()
+        flash(f"Outcome not saved: {refused.reason}.", "error")
+        return redirect(url_for("web.call_detail", call_id=call_id)), 303
+    go_on = owed.claim_continuation(session, call)  # a Call next run goes on
+    session.commit()
+    if go_on:
+        enqueue("call_next", current_user.id, call.id)  # the worker rings the next one
+    flash(f"Saved: {code.label}.", "info")
     return redirect(url_for("web.call_detail", call_id=call_id)), 303

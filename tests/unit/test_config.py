@@ -142,6 +142,10 @@ def test_twilio_credentials_without_telephony_mean_twilio_mode():
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "Yes", "mask_phone_numbers_in_exports", True),
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "false", "mask_phone_numbers_in_exports", False),
         ("DATABASE_TIMEOUT", "3", "database_timeout", 3),
+        ("OWED_CALL_DUE_BUSINESS_DAYS", "5", "owed_call_due_business_days", 5),
+        ("OWED_CALL_MAX_ATTEMPTS", "2", "owed_call_max_attempts", 2),
+        ("CALLING_HOURS", "08:00-21:00", "calling_hours", "08:00-21:00"),
+        ("CALLING_DAYS", "mon-sat", "calling_days", "mon,tue,wed,thu,fri,sat"),
         ("SPOOL_PATH", "/var/spool/ivr.sqlite3", "spool_path", "/var/spool/ivr.sqlite3"),
         (
             "AUDIT_HEADS_TARGET",
@@ -155,6 +159,18 @@ def test_good_setting_is_read_as_meant(name, value, attribute, expected):
     settings = load_settings({name: value})
 
     assert getattr(settings, attribute) == expected
+
+
+def test_owed_calls_default_to_three_business_days_and_three_attempts():
+    settings = load_settings({})
+
+    assert (settings.owed_call_due_business_days, settings.owed_call_max_attempts) == (3, 3)
+
+
+def test_candidates_are_called_on_weekdays_from_9_to_8_their_time_by_default():
+    settings = load_settings({})
+
+    assert (settings.calling_hours, settings.calling_days) == ("09:00-20:00", "mon,tue,wed,thu,fri")
 
 
 def test_spaces_around_a_setting_are_ignored():
@@ -216,6 +232,10 @@ def test_session_cookie_is_secure_only_behind_https(public_base_url, secure):
         ("MASK_PHONE_NUMBERS_IN_EXPORTS", "sometimes", "MASK_PHONE_NUMBERS_IN_EXPORTS must be"),
         ("DATABASE_TIMEOUT", "0", "DATABASE_TIMEOUT must be a whole number from 1 to 60"),
         ("DATABASE_TIMEOUT", "ten", "DATABASE_TIMEOUT must be a whole number from 1 to 60"),
+        ("OWED_CALL_DUE_BUSINESS_DAYS", "0", "OWED_CALL_DUE_BUSINESS_DAYS must be a whole"),
+        ("OWED_CALL_MAX_ATTEMPTS", "many", "OWED_CALL_MAX_ATTEMPTS must be a whole number"),
+        ("CALLING_HOURS", "9-5", "CALLING_HOURS must look like 09:00-18:00"),
+        ("CALLING_DAYS", "weekdays", "CALLING_DAYS must look like mon-fri"),
     ],
 )
 def test_bad_setting_is_named_in_one_line_in_simulator_mode(name, value, expected):

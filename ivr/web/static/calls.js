@@ -13,6 +13,7 @@
   const historyEl = document.getElementById("call-history");
   const noteForm = document.getElementById("call-note");
   const hangUpForm = document.getElementById("call-hang-up");
+  const pauseForm = document.getElementById("call-next-pause");
   const notesEl = document.getElementById("call-notes");
   const callbackList = document.getElementById("callback-list");
   const callbacksHeading = document.getElementById("callbacks-heading");
@@ -78,14 +79,23 @@
     outcomeLine.hidden = false;
     linkEl.querySelector("a").href = call.call_url;
     linkEl.hidden = false;
+    // A call placed by Call next: it may be the last one (the server decides what follows).
+    if (pauseForm) {
+      pauseForm.action = call.pause_next_url;
+      pauseForm.hidden = !(call.call_next && call.is_live);
+    }
     if (call.history_url) historyEl.querySelector("a").href = call.history_url;
     historyEl.hidden = !call.history_url;
     updateRow(call);
     if (call.hang_up_url) hangUpForm.action = call.hang_up_url;
     hangUpForm.hidden = !(call.is_live && call.hang_up_url);
-    busy = call.is_live;
+    // Call next: once this call ends the server rings the next one; wait for it, then follow.
+    const waitingForNext = !call.is_live && call.call_next_pending;
+    busy = call.is_live || waitingForNext;
     setCallButtons(busy);
-    if (!call.is_live) {
+    if (!call.is_live && call.next_call_id) {
+      follow(call.next_call_id);
+    } else if (!call.is_live && !waitingForNext) {
       stop();
       offerNote(call);
     }
