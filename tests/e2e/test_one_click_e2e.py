@@ -333,7 +333,7 @@ def test_candidates_voicemail_is_its_own_disposition_and_the_recruiter_may_leave
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
     line.sim.wait_for(sid=again.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "candidate-voicemail")
     assert call.talk_duration is None
     assert call.child_sid == candidate_leg.sid
@@ -361,7 +361,7 @@ def test_recruiter_hanging_up_while_the_candidate_rings(line, db, riley, jane, t
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
     line.sim.wait_for(sid=candidate_leg.sid, state="canceled")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "recruiter-hung-up-while-ringing")
     assert call.talk_duration is None
     assert call.active_recruiter_id is None
@@ -418,7 +418,7 @@ def test_recruiter_who_presses_nothing_did_not_accept(line, db, riley, jane, tok
         line.sim.silence(recruiter_leg.sid)
     line.sim.wait_for(sid=recruiter_leg.sid, state="completed")
 
-    call = load_call(db, call_id)
+    call = load_call(line, db, call_id)
     assert (call.status, call.disposition) == ("completed", "recruiter-did-not-accept")
     assert call.active_recruiter_id is None
     assert kinds(db, call_id)["screen.rejected"] == 1

@@ -138,6 +138,7 @@ def test_call_next_clears_two_overdue_closure_calls(line, db, make_user, make_ca
         line.sim.wait_for(sid=leg.sid, state="completed")
 
     line.sim.delivered()  # every status callback in (the last one ends the run)
+    line.drain()  # and the worker has rung, or stopped, Call next after it
     assert owed(line, token) == []
     db.expire_all()
     closed = db.scalars(select(OwedCall).order_by(OwedCall.id)).all()

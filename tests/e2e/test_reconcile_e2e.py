@@ -18,6 +18,7 @@ from ivr.tasks import run_now
 from models import Call, CallEvent, utcnow
 from simulator import Chaos
 from tests.fixtures.line import Line
+from tests.fixtures.people import LINE_PIN
 from tests.fixtures.twilio import COMPANY_NUMBER
 
 # Every status callback lost (TwiML requests are never dropped: the call itself goes on).
@@ -131,6 +132,8 @@ def test_a_dial_in_without_the_numbers_status_url_frees_the_line(make_line, db, 
     line = make_line(RECONCILE_AFTER_SECONDS="0")
     line.sim.status_callbacks.pop(COMPANY_NUMBER)  # the console's status URL left empty
     sid = line.sim.incoming_call(riley.phone, COMPANY_NUMBER)
+    line.sim.wait_for(sid=sid, waiting_for_input="digits")
+    line.sim.press(sid, f"{LINE_PIN}#")  # the line is the recruiter's once the PIN is right
     line.sim.wait_for(sid=sid, waiting_for_input="digits")
     line.sim.hangup(sid)
     line.sim.wait_for(sid=sid, state="completed")
