@@ -24,7 +24,7 @@ def owed(line, token) -> list[dict]:
 
 def call_and_reach(line, token, recruiter, candidate, *, answer: bool):
     placed = line.api("POST", "/api/v1/calls", token, json={"candidate_id": candidate.id})
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     recruiter_leg = line.sim.wait_for(to=recruiter.phone, waiting_for_input="answer")
     line.sim.answer(recruiter_leg.sid)
     line.sim.wait_for(sid=recruiter_leg.sid, waiting_for_input="digits")
@@ -91,7 +91,7 @@ def test_a_call_outside_the_window_is_placed_only_with_a_reason(
 
     assert refused.status_code == 409
     assert refused.json()["opens_at"] == "2026-11-23T14:00:00Z"
-    assert placed.status_code == 201, placed.text
+    assert placed.status_code in line.placed, placed.text
     leg = line.sim.wait_for(to=riley.phone, waiting_for_input="answer")
     line.sim.no_answer(leg.sid)  # the recruiter let it ring
     line.sim.wait_for(sid=leg.sid, state="no-answer")
@@ -105,6 +105,9 @@ def test_call_next_clears_two_overdue_closure_calls(line, db, make_user, make_ca
     jane = make_candidate(owner=riley, name="Jane Doe")
     lou = make_candidate(owner=riley, name="Lou Smith")
     token = api_token(riley)
+    # Call next goes on when the network reports the finished call; a lost report stops the
+    # run (reconciliation ends the call minutes later, too late to ring the recruiter again).
+    line.without_drops()
     not_selected_after_interview(line, token, jane)
     not_selected_after_interview(line, token, lou)
     # Both overdue, Jane's the longer.
