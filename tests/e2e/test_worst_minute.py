@@ -69,10 +69,11 @@ def test_three_simultaneous_clicks_place_one_call_and_refuse_two(
     with ThreadPoolExecutor(max_workers=len(clicks)) as pool:
         answers = list(pool.map(lambda args: click(*args), clicks))
 
-    per_recruiter = [sorted(a.status_code for a in answers[i : i + 3]) for i in range(0, 30, 3)]
-    assert per_recruiter == [[201, 409, 409]] * 10, [
-        a.text for a in answers if a.status_code >= 500
-    ]
+    # Placed: 201, or 202 while a slow network has not confirmed it (chaos delay).
+    placed = [201 if a.status_code in line.placed else a.status_code for a in answers]
+    per_recruiter = [sorted(placed[i : i + 3]) for i in range(0, 30, 3)]
+    errors = [a.text for a in answers if a.status_code >= 500]
+    assert per_recruiter == [[201, 409, 409]] * 10, errors
     refusals = {a.json()["error"].split(" (")[0] for a in answers if a.status_code == 409}
     assert refusals == {"you already have a call in progress"}
     assert db.scalar(select(func.count()).select_from(Call)) == 10
