@@ -4,6 +4,7 @@ outcome the next (ivr.callflow.owed decides; this places, through ivr.placement)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,18 @@ def start_call_next(session: Session, recruiter: User) -> Call:
     item = _next(session, recruiter)
     if item is None or item.candidate_id is None:
         raise CallRefused("nobody in your queue can be called now", 409)
-    call = place_outbound_call(session, recruiter, item.candidate_id)
-    owed.mark_call_next(session, call, item, recruiter)
-    session.commit()
-    return call
+    return place_outbound_call(
+        session, recruiter, item.candidate_id, prepare=_marked(session, item, recruiter)
+    )
+
+
+def _marked(session: Session, item: OwedCall, recruiter: User) -> Callable[[Call], None]:
+    """The call is part of the run from its first moment: marked before the network rings."""
+
+    def mark(call: Call) -> None:
+        owed.mark_call_next(session, call, item, recruiter)
+
+    return mark
 
 
 def continue_call_next(session: Session, recruiter_id: int, after_call_id: int) -> None:
@@ -48,7 +57,9 @@ def continue_call_next(session: Session, recruiter_id: int, after_call_id: int) 
         session.commit()
         return
     try:
-        call = place_outbound_call(session, recruiter, item.candidate_id)
+        call = place_outbound_call(
+            session, recruiter, item.candidate_id, prepare=_marked(session, item, recruiter)
+        )
     except CallRefused as refused:
         session.rollback()
         previous = session.get(Call, after_call_id)
@@ -56,7 +67,6 @@ def continue_call_next(session: Session, recruiter_id: int, after_call_id: int) 
         record_event(session, previous, owed.CALL_NEXT_STOPPED, detail={"reason": refused.reason})
         session.commit()
         return
-    owed.mark_call_next(session, call, item, recruiter)
     previous = session.get(Call, after_call_id)
     assert previous is not None
     record_event(session, previous, owed.CALL_NEXT_RANG, detail={"next_call_id": call.id})

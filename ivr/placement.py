@@ -7,6 +7,7 @@ transaction may stay open while the REST request is in flight."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,11 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def place_outbound_call(
-    session: Session, recruiter: User, candidate_id: int, *, override: str | None = None
+    session: Session,
+    recruiter: User,
+    candidate_id: int,
+    *,
+    override: str | None = None,
+    prepare: Callable[[Call], None] | None = None,
 ) -> Call:
     """Ring the recruiter for this candidate, or raise CallRefused with a reason to show.
     Outside the candidate's calling window only with `override`, a reason, which is logged.
-    A call whose creation went unanswered comes back `unconfirmed` (ringing, most likely)."""
+    A call whose creation went unanswered comes back `unconfirmed` (ringing, most likely).
+    `prepare(call)` writes what must be on the call before the network can report on it (its
+    webhooks may all arrive before the REST answer does)."""
     # Checks and the new row under the write-order lock: of simultaneous clicks, the second
     # one checks after the first one's commit and is refused with its reason (409).
     lock_for_writing(session)
@@ -41,6 +49,8 @@ def place_outbound_call(
     call = flow.create_outbound_call(session, recruiter, candidate, settings().twilio_phone_number)
     if override is not None and not check.is_open:
         window.record_override(session, call, check, override, recruiter)
+    if prepare is not None:
+        prepare(call)
     return _ring_recruiter(session, recruiter, call)
 
 
