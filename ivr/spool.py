@@ -128,7 +128,8 @@ class Spool:
         with self._db() as conn:
             counts = dict(conn.execute("SELECT name, value FROM counters").fetchall())
             counts["spooled"] = conn.execute("SELECT count(*) FROM spooled").fetchone()[0]
-        return {"webhook_failures": 0, "replayed": 0, "replay_failures": 0, **counts}
+        return {"webhook_failures": 0, "replayed": 0, "replay_failures": 0, "request_failures": 0,
+                **counts}  # fmt: skip
 
     def pending(self) -> list[Spooled]:
         with self._db() as conn:
