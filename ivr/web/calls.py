@@ -75,16 +75,23 @@ def history_url(call: Call) -> str | None:
     return url_for("web.call_log", candidate_id=candidate.id)
 
 
-@bp.post("/calls/<id:call_id>/hang-up")
-@role_required(Role.RECRUITER)
-def hang_up_call(call_id: int) -> ResponseReturnValue:
-    """End the recruiter's own live call: the REST request is a queued task, not this one."""
+def own_call_action(call_id: int) -> tuple[Session, Call]:
+    """A button on the recruiter's own call: the form's CSRF token checked (400), and a call
+    that is not theirs is one that does not exist (404)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     session = get_session()
     call = session.get(Call, call_id)
     if call is None or call.recruiter_id != current_user.id:
         abort(404)
+    return session, call
+
+
+@bp.post("/calls/<id:call_id>/hang-up")
+@role_required(Role.RECRUITER)
+def hang_up_call(call_id: int) -> ResponseReturnValue:
+    """End the recruiter's own live call: the REST request is a queued task, not this one."""
+    session, call = own_call_action(call_id)
     back = redirect(request.referrer or url_for("web.calls_dashboard"), 303)
     if not can_hang_up(current_user, call):
         flash("This call has already ended.", "info")

@@ -19,10 +19,10 @@ from ivr.db import get_session
 from ivr.permissions import can_call_back, can_call_candidate
 from ivr.security import role_required
 from ivr.web import bp
-from ivr.web.calls import answer_placement
+from ivr.web.calls import answer_placement, own_call_action
 from ivr.web.forms import ActionForm
 from ivr.web.viewer import viewer_zone
-from models import Call, Candidate, OwedCall, Role, User
+from models import Candidate, OwedCall, Role, User
 
 
 def queue_for(user: User) -> dict[str, Any]:
@@ -110,12 +110,7 @@ def call_next() -> ResponseReturnValue:
 @role_required(Role.RECRUITER)
 def pause_call_next(call_id: int) -> ResponseReturnValue:
     """No next call after this one."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    session = get_session()
-    call = session.get(Call, call_id)
-    if call is None or call.recruiter_id != current_user.id:
-        abort(404)
+    session, call = own_call_action(call_id)
     try:
         owed.pause_call_next(session, call, current_user)
     except owed.OwedRefused as refused:
