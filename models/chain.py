@@ -41,10 +41,12 @@ class Chained:
     hash: Mapped[str] = mapped_column(String(64))
 
     def chain_content(self) -> dict[str, Any]:
-        content = {name: _plain(getattr(self, name)) for name in ("seq", *self.__chain_fields__)}
+        content = {
+            name: plain_value(getattr(self, name)) for name in ("seq", *self.__chain_fields__)
+        }
         for name in self.__chain_optional__:
             if (value := getattr(self, name)) is not None:
-                content[name] = _plain(value)
+                content[name] = plain_value(value)
         return content
 
     def compute_hash(self) -> str:
@@ -53,14 +55,15 @@ class Chained:
 
 def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
     body = json.dumps(
-        {key: _plain(value) for key, value in content.items()},
+        {key: plain_value(value) for key, value in content.items()},
         sort_keys=True,
         separators=(",", ":"),
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value as the chain hashes it: datetimes as ISO-8601 UTC to the microsecond."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     return value

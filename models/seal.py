@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 from models.call import Call
-from models.chain import Chained, _plain
+from models.chain import Chained, plain_value
 
 # What the call log, the call page, the CSV export and the API show of a call.
 CALL_STATE = (
@@ -60,7 +60,7 @@ class CallSeal(Chained, Base):
 
 def call_state(call: Call) -> dict[str, Any]:
     """The sealed values of a call, JSON-plain (times as ISO-8601 UTC)."""
-    return {name: _plain(getattr(call, name)) for name in CALL_STATE}
+    return {name: plain_value(getattr(call, name)) for name in CALL_STATE}
 
 
 def unsealed_changes(session: Session) -> list[str]:

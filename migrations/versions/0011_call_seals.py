@@ -14,7 +14,7 @@ from alembic import op
 
 import models.base
 from migrations.append_only import drop_append_only, make_append_only
-from models.chain import GENESIS, chain_hash
+from models.chain import GENESIS, chain_hash, plain_value
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -63,7 +63,7 @@ def _seal_existing_calls(seals: sa.Table) -> None:
     prev, now = GENESIS, datetime.now(UTC)
     rows = bind.execute(sa.select(calls).order_by(calls.c.id)).mappings()
     for seq, row in enumerate(rows.all(), start=1):
-        state = {name: _plain(row[name]) for name in CALL_STATE}
+        state = {name: plain_value(row[name]) for name in CALL_STATE}
         content = {"seq": seq, "call_id": row["id"], "created_at": now, "state": state}
         digest = chain_hash(prev, content)
         bind.execute(
@@ -78,12 +78,6 @@ def _type(name: str) -> sa.types.TypeEngine[object] | None:
     if name in TIMES:
         return models.base.UTCDateTime()
     return sa.Boolean() if name == "is_voicemail" else None
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    return value
 
 
 def downgrade() -> None:
