@@ -8,37 +8,17 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 
 from models import Call, CallEvent, Direction
 from tests.fixtures.app import base_env
+from tests.fixtures.database import Outage
 from tests.fixtures.twilio import COMPANY_NUMBER
 
 pytestmark = pytest.mark.expected_errors  # the outage is logged as errors, on purpose
 
 SID = "CA" + "d" * 32
 INBOUND_SID = "CA" + "e" * 32
-
-
-class Outage:
-    """Switches the app's database off and on: while off, every new connection is refused the
-    way the driver refuses one when the server is gone."""
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.down = False
-        event.listen(engine, "do_connect", self._connect)
-
-    def _connect(self, dialect, _record, _cargs, _cparams):
-        if self.down:
-            raise dialect.dbapi.OperationalError("the database is down (test outage)")
-
-    def start(self) -> None:
-        self.down = True
-        self.engine.dispose()  # pooled connections die with the server
-
-    def end(self) -> None:
-        self.down = False
 
 
 @pytest.fixture

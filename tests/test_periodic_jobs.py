@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event
 
 from ivr import create_app
 from ivr.tasks import jobs, run_now
 from models import Call
 from tests.fixtures.app import base_env
+from tests.fixtures.database import Outage
 from tests.fixtures.twilio import COMPANY_NUMBER
 
 pytestmark = pytest.mark.expected_errors  # the outage test logs its failed webhook
@@ -49,16 +49,11 @@ def test_the_spool_is_replayed_by_the_worker(app, twilio_post, session, make_use
                 active_recruiter_id=recruiter.id)  # fmt: skip
     session.add(call)
     session.commit()
-    engine = app.extensions["db_engine"]
-
-    def refuse(dialect, *_args):
-        raise dialect.dbapi.OperationalError("down (test)")
-
-    event.listen(engine, "do_connect", refuse)
-    engine.dispose()
+    outage = Outage(app.extensions["db_engine"])
+    outage.start()
     final = {"CallSid": call.parent_sid, "CallStatus": "completed", "SequenceNumber": "3"}
     twilio_post(f"/voice/outbound/{call.id}/status", final)
-    event.remove(engine, "do_connect", refuse)
+    outage.end()
 
     run_now(app, "replay_spool")
 
